@@ -1,0 +1,52 @@
+// The Koa application: middleware in the order that matters, then every area's routes.
+import Koa from 'koa';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Services } from '../services/index.js';
+import type { AppState } from './context.js';
+import { authenticate } from './middleware/authenticate.js';
+import { bodyParser } from './middleware/body-parser.js';
+import { csrf } from './middleware/csrf.js';
+import { errorHandler } from './middleware/error-handler.js';
+import { requestId } from './middleware/request-id.js';
+import { requestLog } from './middleware/request-log.js';
+import { securityHeaders } from './middleware/security-headers.js';
+import { authPages } from './routes/auth/auth.pages.js';
+import { authRoutes } from './routes/auth/auth.routes.js';
+import { healthRoutes } from './routes/health/health.routes.js';
+import { homeRoutes } from './routes/home/home.routes.js';
+import { staticRoutes } from './routes/static/static.routes.js';
+import { Views } from './views.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  services: Services;
+}
+
+export function createApp({ config, logger, services }: AppDeps): Koa<AppState> {
+  const app = new Koa<AppState>({ proxy: config.trustProxy });
+  const instance = { domain: config.domain, publicUrl: config.publicUrl };
+  const views = new Views(instance);
+
+  app.use(requestId());
+  app.use(requestLog(logger));
+  app.use(errorHandler(logger, views));
+  app.use(securityHeaders({ https: config.publicUrl.startsWith('https:') }));
+  app.use(bodyParser(config.bodyLimitBytes));
+  app.use(authenticate(services.sessions));
+  app.use(csrf());
+
+  const routers = [
+    healthRoutes(services.readiness),
+    staticRoutes(),
+    homeRoutes({ stats: services.repos.stats, views, instance }),
+    authRoutes({ accounts: services.accounts, sessions: services.sessions, instance }),
+    authPages({ accounts: services.accounts, sessions: services.sessions, views }),
+  ];
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+
+  // Koa's default 'error' event would print stack traces for errors we already handled and logged.
+  app.on('error', (err: unknown) => logger.debug({ err }, 'koa error event'));
+  return app;
+}

@@ -1,0 +1,78 @@
+// Reads JSON and form bodies with a size cap, keeping the exact bytes (signatures need them); other types stream on.
+import type { Middleware } from 'koa';
+import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from '../../domain/errors.js';
+import type { AppState } from '../context.js';
+
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+type Kind = 'json' | 'form';
+
+function kindOf(contentType: string): Kind | null {
+  const mime = contentType.split(';')[0]!.trim().toLowerCase();
+  if (mime === 'application/json' || (mime.startsWith('application/') && mime.endsWith('+json'))) return 'json';
+  if (mime === 'application/x-www-form-urlencoded') return 'form';
+  return null;
+}
+
+function charsetOf(contentType: string): string | null {
+  const match = /;\s*charset="?([^";]+)"?/i.exec(contentType);
+  return match ? match[1]!.toLowerCase() : null;
+}
+
+async function readLimited(stream: NodeJS.ReadableStream, declared: number | null, limit: number): Promise<Buffer> {
+  if (declared !== null && declared > limit) throw new PayloadTooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) throw new PayloadTooLarge(limit);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+export function parseForm(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    const prev = out[key];
+    if (prev === undefined) out[key] = value;
+    else out[key] = Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+export function bodyParser(limitBytes: number): Middleware<AppState> {
+  return async (ctx, next) => {
+    const contentType = ctx.get('Content-Type');
+    const kind = METHODS_WITH_BODY.has(ctx.method) && contentType ? kindOf(contentType) : null;
+    if (kind) {
+      const charset = charsetOf(contentType);
+      if (charset && charset !== 'utf-8' && charset !== 'utf8') {
+        throw new UnsupportedMediaType(`Charset "${charset}" is not supported; send UTF-8.`);
+      }
+      const declared = ctx.get('Content-Length') ? Number(ctx.get('Content-Length')) : null;
+      let raw: Buffer;
+      try {
+        raw = await readLimited(ctx.req, declared, limitBytes);
+      } catch (err) {
+        // Stop reading an oversized upload and close the connection once we have answered.
+        if (err instanceof PayloadTooLarge) ctx.set('Connection', 'close');
+        throw err;
+      }
+      ctx.request.rawBody = raw;
+      const text = raw.toString('utf8');
+      if (kind === 'json') {
+        if (text.trim() === '') throw new BadRequest('Request body is empty; send a JSON object.', undefined, 'invalid_json');
+        try {
+          ctx.request.body = JSON.parse(text) as unknown;
+        } catch (err) {
+          throw new BadRequest(`Request body is not valid JSON: ${(err as Error).message}`, undefined, 'invalid_json');
+        }
+      } else {
+        ctx.request.body = parseForm(text);
+      }
+    }
+    await next();
+  };
+}

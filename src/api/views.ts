@@ -1,0 +1,40 @@
+// Server-rendered pages with Eta: every page gets the signed-in user, the CSRF token and the instance name.
+import { fileURLToPath } from 'node:url';
+import { Eta } from 'eta';
+import type { AppContext } from './context.js';
+
+const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+export interface PageData {
+  title: string;
+  [key: string]: unknown;
+}
+
+export class Views {
+  private readonly eta: Eta;
+
+  constructor(
+    private readonly instance: { domain: string; publicUrl: string },
+    cache = true,
+  ) {
+    this.eta = new Eta({ views: templatesDir, cache, autoEscape: true, defaultExtension: '.eta' });
+  }
+
+  /** Renders a page for a browser; a session that cannot be resolved just shows the page signed out. */
+  async page(ctx: AppContext, template: string, data: PageData, status = 200): Promise<void> {
+    const session = await ctx.state.session().catch(() => null);
+    ctx.status = status;
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = await this.eta.renderAsync(template, {
+      ...data,
+      currentUser: session?.user.username ?? null,
+      csrfToken: ctx.state.csrfToken,
+      instance: this.instance,
+    });
+  }
+
+  /** Renders without session lookup (used by the error handler, which must not fail again). */
+  async bare(template: string, data: PageData): Promise<string> {
+    return await this.eta.renderAsync(template, { ...data, currentUser: null, csrfToken: '', instance: this.instance });
+  }
+}

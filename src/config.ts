@@ -1,0 +1,191 @@
+// The one place the environment is read: every setting, its default, and the one-line error for a bad value.
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+  ) {
+    super(`${variable}: expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const booleanText = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+});
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Each variable with its parser and the words used when its value is wrong. */
+const variables = {
+  ARTDAG_DOMAIN: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d{1,5})?$/i)
+      .default('artdag.rose-ash.com'),
+    expected: 'a host name such as artdag.example.com (optionally with :port)',
+  },
+  ARTDAG_USER: {
+    schema: z
+      .string()
+      .regex(/^[a-z0-9_]{1,30}$/)
+      .default('giles'),
+    expected: 'a username of 1-30 characters from a-z, 0-9 and _',
+  },
+  ARTDAG_DATA: {
+    schema: z.string().min(1).default('~/.artdag/l2'),
+    expected: 'a directory path',
+  },
+  DATABASE_URL: {
+    schema: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//)
+      .optional(),
+    expected: 'a postgres:// connection URL, or unset for the embedded Postgres',
+  },
+  L1_SERVERS: {
+    schema: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(httpUrl)),
+    expected: 'a comma-separated list of http(s) URLs',
+  },
+  JWT_SECRET: {
+    schema: z.string().min(32).optional(),
+    expected: 'a secret of at least 32 characters, or unset to generate one in ARTDAG_DATA',
+  },
+  HOST: { schema: z.string().min(1).default('0.0.0.0'), expected: 'an interface address' },
+  PORT: { schema: port.default(8200), expected: 'a port number 0-65535' },
+  PUBLIC_URL: { schema: httpUrl.optional(), expected: 'an http(s) URL' },
+  TEMPORAL_ADDRESS: {
+    schema: z
+      .string()
+      .regex(/^[^\s/:]+:\d{1,5}$/)
+      .optional(),
+    expected: 'host:port of a Temporal frontend, or unset for the embedded dev server',
+  },
+  TEMPORAL_NAMESPACE: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,255}$/)
+      .default('artdag'),
+    expected: 'a Temporal namespace name',
+  },
+  TEMPORAL_TASK_QUEUE: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,255}$/)
+      .default('artdag-l2'),
+    expected: 'a task queue name',
+  },
+  ALLOW_PRIVATE_NETWORK: {
+    schema: booleanText.default(false),
+    expected: 'true or false (tests only: lets outbound HTTP reach loopback and private addresses)',
+  },
+  TRUST_PROXY: {
+    schema: booleanText.default(false),
+    expected: 'true or false (true when a reverse proxy sets X-Forwarded-For/-Proto)',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    expected: 'one of fatal, error, warn, info, debug, trace, silent',
+  },
+  BODY_LIMIT_BYTES: {
+    schema: z.coerce.number().int().min(1024).default(1_048_576),
+    expected: 'a byte count of at least 1024',
+  },
+  SESSION_TTL_HOURS: {
+    schema: z.coerce.number().int().min(1).max(8760).default(720),
+    expected: 'a number of hours between 1 and 8760',
+  },
+} as const;
+
+type Variables = typeof variables;
+type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> };
+
+export interface Config {
+  domain: string;
+  operatorUser: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  l1Servers: string[];
+  jwtSecret: string | undefined;
+  host: string;
+  port: number;
+  publicUrl: string;
+  temporal: { address: string | undefined; namespace: string; taskQueue: string };
+  allowPrivateNetwork: boolean;
+  trustProxy: boolean;
+  logLevel: Parsed['LOG_LEVEL'];
+  bodyLimitBytes: number;
+  sessionTtlSeconds: number;
+}
+
+function parseAll(env: NodeJS.ProcessEnv): Parsed {
+  const out: Record<string, unknown> = {};
+  for (const [name, { schema, expected }] of Object.entries(variables)) {
+    const raw = env[name];
+    const result = (schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
+    if (!result.success) throw new ConfigError(name, expected);
+    out[name] = result.data;
+  }
+  return out as Parsed;
+}
+
+function expandHome(p: string): string {
+  if (p === '~') return os.homedir();
+  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2));
+  return path.resolve(p);
+}
+
+/** Canonical form of an origin (scheme://host[:port]) so allowlist comparisons are exact. */
+export function originOf(url: string): string {
+  return new URL(url).origin;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const v = parseAll(env);
+  return {
+    domain: v.ARTDAG_DOMAIN,
+    operatorUser: v.ARTDAG_USER,
+    dataDir: expandHome(v.ARTDAG_DATA),
+    databaseUrl: v.DATABASE_URL,
+    l1Servers: v.L1_SERVERS.map(originOf),
+    jwtSecret: v.JWT_SECRET,
+    host: v.HOST,
+    port: v.PORT,
+    publicUrl: (v.PUBLIC_URL ?? `https://${v.ARTDAG_DOMAIN}`).replace(/\/+$/, ''),
+    temporal: {
+      address: v.TEMPORAL_ADDRESS,
+      namespace: v.TEMPORAL_NAMESPACE,
+      taskQueue: v.TEMPORAL_TASK_QUEUE,
+    },
+    allowPrivateNetwork: v.ALLOW_PRIVATE_NETWORK,
+    trustProxy: v.TRUST_PROXY,
+    logLevel: v.LOG_LEVEL,
+    bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    sessionTtlSeconds: v.SESSION_TTL_HOURS * 3600,
+  };
+}
+
+/** Documentation of every variable, used by the README check test so the table never drifts. */
+export const configVariables = Object.fromEntries(Object.entries(variables).map(([name, { expected }]) => [name, expected])) as Record<
+  keyof Variables,
+  string
+>;

@@ -1,0 +1,63 @@
+// SQL for the users table.
+import type { Db } from '../knex.js';
+
+export interface UserRow {
+  id: number;
+  username: string;
+  email: string | null;
+  password_hash: string;
+  display_name: string | null;
+  summary: string | null;
+  is_operator: boolean;
+  locked: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewUser {
+  username: string;
+  email: string | null;
+  passwordHash: string;
+  isOperator: boolean;
+}
+
+export class UsersRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts the user, or returns null when the username is taken (no exception, no partial row). */
+  async create(user: NewUser): Promise<UserRow | null> {
+    const rows = await this.db('users')
+      .insert({
+        username: user.username,
+        email: user.email,
+        password_hash: user.passwordHash,
+        is_operator: user.isOperator,
+      })
+      .onConflict('username')
+      .ignore()
+      .returning('*');
+    return (rows[0] as UserRow | undefined) ?? null;
+  }
+
+  async findByUsername(username: string): Promise<UserRow | null> {
+    return ((await this.db('users').where({ username }).first()) as UserRow | undefined) ?? null;
+  }
+
+  /** The user behind a session and whether that session's token was revoked, in one round trip. */
+  async findSessionUser(username: string, jti: string): Promise<{ user: UserRow; revoked: boolean } | null> {
+    const result = await this.db.raw<{ rows: (UserRow & { revoked: boolean })[] }>(
+      `SELECT u.*, EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) AS revoked
+         FROM users u WHERE u.username = ?`,
+      [jti, username],
+    );
+    const row = result.rows[0];
+    if (!row) return null;
+    const { revoked, ...user } = row;
+    return { user, revoked };
+  }
+
+  async count(): Promise<number> {
+    const row = (await this.db('users').count<{ count: string }[]>('* as count'))[0];
+    return Number(row?.count ?? 0);
+  }
+}

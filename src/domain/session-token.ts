@@ -1,0 +1,88 @@
+// Session JWTs (HS256 via jose): what they claim, how they are checked, and why a token is refused.
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+
+export const SESSION_TOKEN_USE = 'session';
+
+export interface SessionClaims {
+  username: string;
+  jti: string;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+export interface TokenSettings {
+  secret: Uint8Array;
+  issuer: string;
+  ttlSeconds: number;
+}
+
+export type TokenRejection = 'malformed' | 'bad_signature' | 'expired' | 'not_yet_valid' | 'wrong_kind' | 'wrong_issuer';
+
+export class TokenRejected extends Error {
+  constructor(
+    readonly reason: TokenRejection,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function issueSessionToken(
+  settings: TokenSettings,
+  username: string,
+  now = new Date(),
+): Promise<{ token: string; claims: SessionClaims }> {
+  const jti = randomUUID();
+  const iat = Math.floor(now.getTime() / 1000);
+  const exp = iat + settings.ttlSeconds;
+  const token = await new SignJWT({ token_use: SESSION_TOKEN_USE })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(username)
+    .setJti(jti)
+    .setIssuer(settings.issuer)
+    .setAudience(settings.issuer)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(settings.secret);
+  return { token, claims: { username, jti, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000) } };
+}
+
+export async function verifySessionToken(settings: TokenSettings, token: string): Promise<SessionClaims> {
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, settings.secret, {
+      algorithms: ['HS256'],
+      issuer: settings.issuer,
+      audience: settings.issuer,
+      requiredClaims: ['sub', 'jti', 'exp', 'iat'],
+    }));
+  } catch (err) {
+    throw describeJoseError(err);
+  }
+  if (payload.token_use !== SESSION_TOKEN_USE) {
+    throw new TokenRejected('wrong_kind', 'This token is not a session token; use the token from POST /auth/login.');
+  }
+  return {
+    username: payload.sub!,
+    jti: payload.jti!,
+    issuedAt: new Date(payload.iat! * 1000),
+    expiresAt: new Date(payload.exp! * 1000),
+  };
+}
+
+function describeJoseError(err: unknown): TokenRejected {
+  if (err instanceof joseErrors.JWTExpired) return new TokenRejected('expired', 'Token has expired; log in again.');
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    if (err.claim === 'nbf' || err.claim === 'iat') return new TokenRejected('not_yet_valid', 'Token is not valid yet.');
+    if (err.claim === 'iss' || err.claim === 'aud') return new TokenRejected('wrong_issuer', 'Token was not issued by this server.');
+    return new TokenRejected('malformed', `Token claim "${err.claim}" is invalid: ${err.reason}.`);
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return new TokenRejected('bad_signature', 'Token signature is invalid.');
+  }
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) {
+    return new TokenRejected('bad_signature', 'Token algorithm is not allowed; only HS256 tokens from this server are accepted.');
+  }
+  return new TokenRejected('malformed', 'Token is malformed: expected a JWT issued by this server.');
+}

@@ -1,0 +1,140 @@
+// Assembles a running L2 from reachable Postgres and Temporal: migrations, services, worker and HTTP server.
+import http from 'node:http';
+import path from 'node:path';
+import type { WorkflowBundleOption } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities } from './activities/index.js';
+import { createApp } from './api/app.js';
+import { loadOrCreateSecret } from './bootstrap/secret-file.js';
+import type { Config } from './config.js';
+import { createDb, type Db } from './db/knex.js';
+import { migrateLatest } from './db/migrate.js';
+import { createServices, type Services } from './services/index.js';
+import { connectTemporalClient, temporalProbe } from './temporal/client.js';
+import { installTemporalRuntime } from './temporal/runtime.js';
+import { ensureSchedules } from './temporal/schedules.js';
+import { startWorker, type RunningWorker } from './temporal/worker.js';
+import type { Client } from '@temporalio/client';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  role: Role;
+  databaseUrl: string;
+  temporalAddress: string;
+  jwtSecret: string;
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export interface Runtime {
+  db: Db;
+  services: Services;
+  temporal: Client;
+  /** Where the API listens (when this role serves HTTP). */
+  apiUrl: string | null;
+  /** Set when this start created the operator account: where its first password was written. */
+  operatorPasswordFile: string | null;
+  worker: RunningWorker | null;
+  stop(): Promise<void>;
+}
+
+export class PortInUseError extends Error {}
+
+function listen(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new PortInUseError(`Port ${port} on ${host} is already in use: stop the other process or set PORT.`)
+          : err,
+      ),
+    );
+    server.listen({ host, port }, () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+async function ensureOperator(config: Config, services: Services, logger: Logger): Promise<string | null> {
+  const file = path.join(config.dataDir, 'secrets', 'operator-password');
+  const existing = await services.repos.users.findByUsername(config.operatorUser);
+  if (existing) return null;
+  const { created } = await services.accounts.ensureOperator(loadOrCreateSecret(file, 18));
+  if (created) logger.info({ username: config.operatorUser }, 'created the operator account');
+  return created ? file : null;
+}
+
+export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { config, logger, role } = options;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        logger.warn({ err }, 'error during shutdown');
+      }
+    }
+  };
+
+  try {
+    const db = createDb(options.databaseUrl);
+    cleanups.push(() => db.destroy());
+    if (role !== 'worker') {
+      const applied = await migrateLatest(db);
+      if (applied.length) logger.info({ applied }, 'applied migrations');
+    }
+    const temporal = await connectTemporalClient({ address: options.temporalAddress, namespace: config.temporal.namespace });
+    cleanups.push(() => temporal.connection.close());
+    const services = createServices({
+      config,
+      db,
+      jwtSecret: new TextEncoder().encode(options.jwtSecret),
+      temporalProbe: temporalProbe(temporal),
+    });
+    const operatorPasswordFile = role === 'worker' ? null : await ensureOperator(config, services, logger);
+
+    let worker: RunningWorker | null = null;
+    if (role !== 'api') {
+      installTemporalRuntime(logger);
+      worker = await startWorker({
+        address: options.temporalAddress,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        activities: createActivities({ services }),
+        workflowBundle: options.workflowBundle,
+      });
+      const running = worker;
+      cleanups.push(() => running.stop());
+      running.done.catch((err: unknown) => logger.fatal({ err }, 'Temporal worker stopped with an error'));
+      await ensureSchedules(temporal, config.temporal.taskQueue);
+    }
+
+    let apiUrl: string | null = null;
+    if (role !== 'worker') {
+      const app = createApp({ config, logger, services });
+      const server = http.createServer(app.callback());
+      server.requestTimeout = 60_000;
+      server.headersTimeout = 20_000;
+      const port = await listen(server, config.host, config.port);
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            // In-flight requests get a grace period; then remaining connections are cut.
+            const force = setTimeout(() => server.closeAllConnections(), 10_000);
+            server.close(() => {
+              clearTimeout(force);
+              resolve();
+            });
+            server.closeIdleConnections();
+          }),
+      );
+      const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+      apiUrl = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+    }
+    return { db, services, temporal, apiUrl, operatorPasswordFile, worker, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,60 @@
+// Starts embedded Postgres and the Temporal dev server once per test run, migrates a template database
+// that every test file clones, and bundles the workflows once.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedPostgres, createDatabaseIfMissing } from '../../src/bootstrap/embedded-postgres.js';
+import { startTemporalDevServer } from '../../src/bootstrap/embedded-temporal.js';
+import { createDb } from '../../src/db/knex.js';
+import { migrateLatest } from '../../src/db/migrate.js';
+import { bundleWorkflows } from '../../src/temporal/bundle.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string;
+    pgTemplate: string;
+    temporalAddress: string;
+    temporalNamespace: string;
+    workflowBundlePath: string;
+    testRoot: string;
+  }
+}
+
+export const TEMPLATE_DB = 'artdag_template';
+export const TEST_NAMESPACE = 'artdag-test';
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'artdag-test-'));
+  fs.chmodSync(root, 0o755);
+  const [pg, temporal, bundle] = await Promise.all([
+    startEmbeddedPostgres({
+      dir: path.join(root, 'pg'),
+      password: 'test',
+      database: TEMPLATE_DB,
+      persistent: false,
+      logFile: path.join(root, 'pg.log'),
+    }),
+    startTemporalDevServer({ namespace: TEST_NAMESPACE, ui: false, logFile: path.join(root, 'temporal.log') }),
+    bundleWorkflows(),
+  ]);
+  const template = createDb(pg.url, 1);
+  await migrateLatest(template);
+  await template.destroy();
+  await createDatabaseIfMissing(pg.urlFor('postgres'), 'postgres');
+
+  const bundlePath = path.join(root, 'workflow-bundle.js');
+  fs.writeFileSync(bundlePath, bundle.code);
+  project.provide('pgAdminUrl', pg.urlFor('postgres'));
+  project.provide('pgTemplate', TEMPLATE_DB);
+  project.provide('temporalAddress', temporal.address);
+  project.provide('temporalNamespace', TEST_NAMESPACE);
+  project.provide('workflowBundlePath', bundlePath);
+  project.provide('testRoot', root);
+
+  return async () => {
+    await temporal.stop();
+    await pg.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  };
+}
