@@ -38,12 +38,15 @@ async function main(): Promise<void> {
     fail(`port ${config.port} on ${config.host} is already in use: stop the other process or set PORT`);
   }
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-  let releaseLock: () => void;
-  try {
-    releaseLock = acquireInstanceLock(config.dataDir);
-  } catch (err) {
-    if (err instanceof InstanceLockedError) fail(err.message);
-    throw err;
+  // Embedded services own directories under ARTDAG_DATA: only one instance may run them.
+  let releaseLock = () => {};
+  if (!config.databaseUrl || !config.temporal.address) {
+    try {
+      releaseLock = acquireInstanceLock(config.dataDir);
+    } catch (err) {
+      if (err instanceof InstanceLockedError) fail(err.message);
+      throw err;
+    }
   }
   const logger = createLogger(config.logLevel);
 

@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { createDb, type Db } from './db/knex.js';
 import { migrateLatest } from './db/migrate.js';
 import { createServices, type Services } from './services/index.js';
+import { SessionSync } from './services/session-sync.js';
 import { connectTemporalClient, temporalProbe } from './temporal/client.js';
 import { installTemporalRuntime } from './temporal/runtime.js';
 import { ensureSchedules } from './temporal/schedules.js';
@@ -78,7 +79,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
 
   try {
-    const db = createDb(options.databaseUrl);
+    const db = createDb(options.databaseUrl, 10, logger);
     cleanups.push(() => db.destroy());
     if (role !== 'worker') {
       const applied = await migrateLatest(db);
@@ -86,10 +87,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
     const temporal = await connectTemporalClient({ address: options.temporalAddress, namespace: config.temporal.namespace });
     cleanups.push(() => temporal.connection.close());
-    const services = createServices({
+    const services = await createServices({
       config,
       db,
-      jwtSecret: new TextEncoder().encode(options.jwtSecret),
+      jwtSecret: options.jwtSecret,
       temporalProbe: temporalProbe(temporal),
     });
     const operatorPasswordFile = role === 'worker' ? null : await ensureOperator(config, services, logger);
@@ -112,6 +113,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
 
     let apiUrl: string | null = null;
     if (role !== 'worker') {
+      const sync = new SessionSync(options.databaseUrl, services.sessionCache, services.repos.revokedTokens, logger);
+      await sync.start();
+      cleanups.push(() => sync.stop());
+
       const app = createApp({ config, logger, services });
       const server = http.createServer(app.callback());
       server.requestTimeout = 60_000;

@@ -1,4 +1,5 @@
 // The Koa application: middleware in the order that matters, then every area's routes.
+import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -37,14 +38,14 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   app.use(authenticate(services.sessions));
   app.use(csrf());
 
-  const routers = [
-    healthRoutes(services.readiness),
-    staticRoutes(),
-    homeRoutes({ stats: services.repos.stats, views, instance }),
-    authRoutes({ accounts: services.accounts, sessions: services.sessions, instance }),
-    authPages({ accounts: services.accounts, sessions: services.sessions, views }),
-  ];
-  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  // One router for every area: a request is matched once, not once per area.
+  const router = new Router<AppState>();
+  healthRoutes(router, services.readiness);
+  staticRoutes(router);
+  homeRoutes(router, { stats: services.repos.stats, views, instance });
+  authRoutes(router, { accounts: services.accounts, sessions: services.sessions, instance });
+  authPages(router, { accounts: services.accounts, sessions: services.sessions, views });
+  app.use(router.routes()).use(router.allowedMethods());
 
   // Koa's default 'error' event would print stack traces for errors we already handled and logged.
   app.on('error', (err: unknown) => logger.debug({ err }, 'koa error event'));

@@ -1,5 +1,5 @@
 // Session JWTs (HS256 via jose): what they claim, how they are checked, and why a token is refused.
-import { randomUUID } from 'node:crypto';
+import { randomUUID, webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 
 export const SESSION_TOKEN_USE = 'session';
@@ -12,9 +12,14 @@ export interface SessionClaims {
 }
 
 export interface TokenSettings {
-  secret: Uint8Array;
+  /** The HS256 key; build it once with sessionKey() (jose would import a raw secret on every call). */
+  secret: webcrypto.CryptoKey;
   issuer: string;
   ttlSeconds: number;
+}
+
+export async function sessionKey(secret: string): Promise<webcrypto.CryptoKey> {
+  return await webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }
 
 export type TokenRejection = 'malformed' | 'bad_signature' | 'expired' | 'not_yet_valid' | 'wrong_kind' | 'wrong_issuer';

@@ -2,27 +2,33 @@
 import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import { createRepositories, type Repositories } from '../db/repositories/index.js';
+import { sessionKey } from '../domain/session-token.js';
 import { AccountsService } from './accounts-service.js';
 import { ReadinessService, type Probe } from './readiness-service.js';
+import { SessionCache } from './session-cache.js';
 import { SessionsService } from './sessions-service.js';
 
 export interface Services {
   repos: Repositories;
+  sessionCache: SessionCache;
   accounts: AccountsService;
   sessions: SessionsService;
   readiness: ReadinessService;
 }
 
-export function createServices(deps: { config: Config; db: Db; jwtSecret: Uint8Array; temporalProbe: Probe }): Services {
+export async function createServices(deps: { config: Config; db: Db; jwtSecret: string; temporalProbe: Probe }): Promise<Services> {
   const { config, db } = deps;
   const repos = createRepositories(db);
+  const sessionCache = new SessionCache();
   return {
     repos,
+    sessionCache,
     accounts: new AccountsService(repos.users, config.operatorUser),
     sessions: new SessionsService(
-      { secret: deps.jwtSecret, issuer: config.publicUrl, ttlSeconds: config.sessionTtlSeconds },
+      { secret: await sessionKey(deps.jwtSecret), issuer: config.publicUrl, ttlSeconds: config.sessionTtlSeconds },
       repos.users,
       repos.revokedTokens,
+      sessionCache,
     ),
     readiness: new ReadinessService({ database: () => repos.stats.ping(), temporal: deps.temporalProbe }),
   };

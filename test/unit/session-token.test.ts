@@ -1,9 +1,9 @@
 import { generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { issueSessionToken, TokenRejected, verifySessionToken, type TokenSettings } from '../../src/domain/session-token.js';
+import { issueSessionToken, sessionKey, TokenRejected, verifySessionToken, type TokenSettings } from '../../src/domain/session-token.js';
 
 const settings: TokenSettings = {
-  secret: new TextEncoder().encode('a-secret-that-is-at-least-32-bytes-long!!'),
+  secret: await sessionKey('a-secret-that-is-at-least-32-bytes-long!!'),
   issuer: 'https://l2.test',
   ttlSeconds: 3600,
 };

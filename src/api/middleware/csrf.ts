@@ -35,13 +35,20 @@ export function csrf(): Middleware<AppState> {
   return async (ctx, next) => {
     const existing = ctx.cookies.get(CSRF_COOKIE);
     const valid = existing !== undefined && TOKEN_SHAPE.test(existing);
-    ctx.state.csrfToken = valid ? existing : randomBytes(32).toString('base64url');
     if (!SAFE_METHODS.has(ctx.method) && needsToken(ctx)) {
       if (!valid || !sameToken(presentedToken(ctx), existing)) {
         throw new Forbidden('Missing or invalid CSRF token: reload the page and submit the form again.', 'csrf_failed');
       }
     }
-    if (!valid && wantsHtml(ctx)) ctx.cookies.set(CSRF_COOKIE, ctx.state.csrfToken, cookieOptions(ctx));
+    if (valid) {
+      ctx.state.csrfToken = existing;
+    } else if (wantsHtml(ctx)) {
+      // Only pages carry forms; API callers never get (or pay for) a token.
+      ctx.state.csrfToken = randomBytes(32).toString('base64url');
+      ctx.cookies.set(CSRF_COOKIE, ctx.state.csrfToken, cookieOptions(ctx));
+    } else {
+      ctx.state.csrfToken = '';
+    }
     await next();
   };
 }

@@ -12,6 +12,14 @@ export class RevokedTokensRepository {
     return (await this.db('revoked_tokens').where({ jti }).first('jti')) !== undefined;
   }
 
+  async listUnexpired(now: Date): Promise<{ jti: string; expiresAt: number }[]> {
+    const rows = (await this.db('revoked_tokens').where('expires_at', '>', now).select('jti', 'expires_at')) as {
+      jti: string;
+      expires_at: Date;
+    }[];
+    return rows.map((r) => ({ jti: r.jti, expiresAt: r.expires_at.getTime() }));
+  }
+
   async purgeExpired(now: Date): Promise<number> {
     return await this.db('revoked_tokens').where('expires_at', '<', now).delete();
   }

@@ -1,5 +1,6 @@
 // SQL for the users table.
 import type { Db } from '../knex.js';
+import { preparedQuery } from '../prepared.js';
 
 export interface UserRow {
   id: number;
@@ -43,14 +44,16 @@ export class UsersRepository {
     return ((await this.db('users').where({ username }).first()) as UserRow | undefined) ?? null;
   }
 
-  /** The user behind a session and whether that session's token was revoked, in one round trip. */
+  /** The user behind a session and whether that session's token was revoked, in one round trip (hot path). */
   async findSessionUser(username: string, jti: string): Promise<{ user: UserRow; revoked: boolean } | null> {
-    const result = await this.db.raw<{ rows: (UserRow & { revoked: boolean })[] }>(
-      `SELECT u.*, EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = ?) AS revoked
-         FROM users u WHERE u.username = ?`,
+    const rows = await preparedQuery<UserRow & { revoked: boolean }>(
+      this.db,
+      'users.find_session_user',
+      `SELECT u.*, EXISTS (SELECT 1 FROM revoked_tokens r WHERE r.jti = $1) AS revoked
+         FROM users u WHERE u.username = $2`,
       [jti, username],
     );
-    const row = result.rows[0];
+    const row = rows[0];
     if (!row) return null;
     const { revoked, ...user } = row;
     return { user, revoked };

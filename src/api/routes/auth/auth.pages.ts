@@ -1,9 +1,8 @@
 // The browser side of accounts: login, register and logout forms that set or clear the session cookie.
-import Router from '@koa/router';
 import { AppError } from '../../../domain/errors.js';
 import type { AccountsService } from '../../../services/accounts-service.js';
 import type { SessionsService } from '../../../services/sessions-service.js';
-import type { AppContext, AppState } from '../../context.js';
+import type { AppContext, AppRouter } from '../../context.js';
 import { SESSION_COOKIE, cookieOptions } from '../../cookies.js';
 import { fieldIssues } from '../../validate.js';
 import type { Views } from '../../views.js';
@@ -20,9 +19,8 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function authPages(deps: { accounts: AccountsService; sessions: SessionsService; views: Views }): Router<AppState> {
+export function authPages(router: AppRouter, deps: { accounts: AccountsService; sessions: SessionsService; views: Views }): void {
   const { accounts, sessions, views } = deps;
-  const router = new Router<AppState>();
 
   async function startSession(ctx: AppContext, username: string, next: string): Promise<void> {
     const { token, claims } = await sessions.issue(username);
@@ -90,6 +88,4 @@ export function authPages(deps: { accounts: AccountsService; sessions: SessionsS
     ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(ctx));
     ctx.redirect('/login');
   });
-
-  return router;
 }

@@ -1,9 +1,8 @@
 // The JSON account API: register, log in, who am I, log out.
-import Router from '@koa/router';
 import type { UserRow } from '../../../db/repositories/users-repository.js';
 import type { AccountsService } from '../../../services/accounts-service.js';
 import type { SessionsService } from '../../../services/sessions-service.js';
-import type { AppState } from '../../context.js';
+import type { AppRouter } from '../../context.js';
 import { SESSION_COOKIE, cookieOptions } from '../../cookies.js';
 import { requireSession } from '../../middleware/authenticate.js';
 import { bodyOf, validate } from '../../validate.js';
@@ -31,15 +30,17 @@ export function accountView(user: UserRow, instance: { publicUrl: string; domain
   };
 }
 
-export function authRoutes(deps: {
-  accounts: AccountsService;
-  sessions: SessionsService;
-  instance: { publicUrl: string; domain: string };
-}): Router<AppState> {
+export function authRoutes(
+  router: AppRouter,
+  deps: {
+    accounts: AccountsService;
+    sessions: SessionsService;
+    instance: { publicUrl: string; domain: string };
+  },
+): void {
   const { accounts, sessions, instance } = deps;
-  const router = new Router<AppState>({ prefix: '/auth' });
 
-  router.post('/register', async (ctx) => {
+  router.post('/auth/register', async (ctx) => {
     const input = validate(registerBody, bodyOf(ctx));
     const user = await accounts.register(input);
     ctx.status = 201;
@@ -47,7 +48,7 @@ export function authRoutes(deps: {
     ctx.body = accountView(user, instance);
   });
 
-  router.post('/login', async (ctx) => {
+  router.post('/auth/login', async (ctx) => {
     const input = validate(loginBody, bodyOf(ctx));
     const user = await accounts.authenticate(input.username, input.password);
     const { token, claims } = await sessions.issue(user.username);
@@ -61,18 +62,16 @@ export function authRoutes(deps: {
     };
   });
 
-  router.get('/me', async (ctx) => {
+  router.get('/auth/me', async (ctx) => {
     const session = await requireSession(ctx);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { ...accountView(session.user, instance), token_expires_at: session.claims.expiresAt.toISOString() };
   });
 
-  router.post('/logout', async (ctx) => {
+  router.post('/auth/logout', async (ctx) => {
     const session = await requireSession(ctx);
     await sessions.revoke(session);
     if (ctx.state.authSource === 'cookie') ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(ctx));
     ctx.body = { revoked: true, jti: session.claims.jti };
   });
-
-  return router;
 }

@@ -1,10 +1,8 @@
 // Liveness (/health) and readiness (/ready: database and Temporal both answer).
-import Router from '@koa/router';
-import type { AppState } from '../../context.js';
+import type { AppRouter } from '../../context.js';
 import type { ReadinessService } from '../../../services/readiness-service.js';
 
-export function healthRoutes(readiness: ReadinessService): Router<AppState> {
-  const router = new Router<AppState>();
+export function healthRoutes(router: AppRouter, readiness: ReadinessService): void {
   router.get('/health', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
@@ -15,5 +13,4 @@ export function healthRoutes(readiness: ReadinessService): Router<AppState> {
     ctx.status = result.status === 'ok' ? 200 : 503;
     ctx.body = result;
   });
-  return router;
 }

@@ -2,19 +2,17 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Router from '@koa/router';
-import type { AppState } from '../../context.js';
+import type { AppRouter } from '../../context.js';
 
 const publicDir = fileURLToPath(new URL('../../../../public/', import.meta.url));
 
 const FILES: Record<string, string> = { 'app.css': 'text/css; charset=utf-8' };
 
-export function staticRoutes(): Router<AppState> {
-  const router = new Router<AppState>({ prefix: '/static' });
+export function staticRoutes(router: AppRouter): void {
   for (const [name, type] of Object.entries(FILES)) {
     const body = readFileSync(publicDir + name);
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-    router.get(`/${name}`, (ctx) => {
+    router.get(`/static/${name}`, (ctx) => {
       ctx.set('Cache-Control', 'public, max-age=3600');
       ctx.status = 200;
       ctx.etag = etag;
@@ -26,5 +24,4 @@ export function staticRoutes(): Router<AppState> {
       ctx.body = body;
     });
   }
-  return router;
 }
