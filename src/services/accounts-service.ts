@@ -1,5 +1,5 @@
 // Registering accounts and checking passwords; the rules live here so the API and start-up share them.
-import { Conflict, BadRequest, Unauthorized } from '../domain/errors.js';
+import { BadRequest, Conflict, Forbidden, Unauthorized } from '../domain/errors.js';
 import { hashPassword, verifyPassword } from '../domain/password.js';
 import { usernameProblem } from '../domain/username.js';
 import type { UserRow, UsersRepository } from '../db/repositories/users-repository.js';
@@ -53,6 +53,13 @@ export class AccountsService {
     if (created) return { user: created, created: true };
     // Another process made it between our read and write.
     return { user: (await this.users.findByUsername(this.operatorUser))!, created: false };
+  }
+
+  async changePassword(user: UserRow, currentPassword: string, newPassword: string): Promise<void> {
+    if (!(await verifyPassword(currentPassword, user.password_hash))) {
+      throw new Forbidden('The current password is wrong.', 'invalid_credentials');
+    }
+    await this.users.updatePasswordHash(user.id, await hashPassword(newPassword));
   }
 
   async authenticate(username: string, password: string): Promise<UserRow> {

@@ -8,13 +8,26 @@ export interface Revocation {
   expiresAt: number;
 }
 
+export type SessionCacheEvent = { type: 'live' } | { type: 'dark' } | { type: 'revoked'; jti: string } | { type: 'user'; username: string };
+
 export class SessionCache {
+  private readonly watchers = new Set<(event: SessionCacheEvent) => void>();
   private live = false;
   private generation = 0;
   private readonly revoked = new Map<string, number>();
   private readonly users = new Map<string, UserRow>();
 
   constructor(private readonly maxUsers = 50_000) {}
+
+  /** Observes changes (used by tests and metrics); returns the unsubscribe function. */
+  watch(fn: (event: SessionCacheEvent) => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  private emit(event: SessionCacheEvent): void {
+    for (const fn of this.watchers) fn(event);
+  }
 
   /** True when answers from this cache are as current as the database's notifications. */
   isLive(): boolean {
@@ -28,12 +41,14 @@ export class SessionCache {
     this.users.clear();
     this.generation++;
     this.live = true;
+    this.emit({ type: 'live' });
   }
 
   invalidate(): void {
     this.live = false;
     this.generation++;
     this.users.clear();
+    this.emit({ type: 'dark' });
   }
 
   /** Applies one notification payload from the artdag_auth channel. */
@@ -44,11 +59,15 @@ export class SessionCache {
     } catch {
       return;
     }
-    if (change.revoked) this.revoked.set(change.revoked, change.expires ?? Number.MAX_SAFE_INTEGER);
+    if (change.revoked) {
+      this.revoked.set(change.revoked, change.expires ?? Number.MAX_SAFE_INTEGER);
+      this.emit({ type: 'revoked', jti: change.revoked });
+    }
     if (change.user) {
       this.users.delete(change.user);
       // A fetch of this user that started before the change must not be remembered.
       this.generation++;
+      this.emit({ type: 'user', username: change.user });
     }
   }
 

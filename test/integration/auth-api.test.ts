@@ -222,6 +222,33 @@ describe('POST /auth/login and GET /auth/me', () => {
   });
 });
 
+describe('POST /auth/password', () => {
+  it('changes the password: the new one logs in, the old one no longer does', async () => {
+    const token = await registerAndLogin(server.url, 'changer', 'first password');
+    const res = await api.post('/auth/password', { token, json: { current_password: 'first password', new_password: 'second password' } });
+    expect(res.status).toBe(200);
+    expect((await api.post('/auth/login', { json: { username: 'changer', password: 'first password' } })).status).toBe(401);
+    expect((await api.post('/auth/login', { json: { username: 'changer', password: 'second password' } })).status).toBe(200);
+  });
+
+  it('refuses a wrong current password with 403 and changes nothing', async () => {
+    const token = await registerAndLogin(server.url, 'changer2', 'first password');
+    const before = (await server.database.db('users').where({ username: 'changer2' }).first()).password_hash;
+    const res = await api.post('/auth/password', { token, json: { current_password: 'not it', new_password: 'second password' } });
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('invalid_credentials');
+    expect((await server.database.db('users').where({ username: 'changer2' }).first()).password_hash).toBe(before);
+  });
+
+  it('refuses a short new password and a missing session', async () => {
+    const token = await registerAndLogin(server.url, 'changer3', 'first password');
+    const short = await api.post('/auth/password', { token, json: { current_password: 'first password', new_password: 'short' } });
+    expect(short.status).toBe(400);
+    expect(short.body.error.details.issues[0].path).toBe('new_password');
+    expect((await api.post('/auth/password', { json: { current_password: 'a', new_password: 'long enough' } })).status).toBe(401);
+  });
+});
+
 describe('POST /auth/logout', () => {
   it('revokes the token so it is refused afterwards, and a repeat is refused too', async () => {
     const token = await registerAndLogin(server.url, 'carol');

@@ -59,6 +59,10 @@ export class UsersRepository {
     return { user, revoked };
   }
 
+  async updatePasswordHash(id: number, passwordHash: string): Promise<void> {
+    await this.db('users').where({ id }).update({ password_hash: passwordHash, updated_at: this.db.fn.now() });
+  }
+
   async count(): Promise<number> {
     const row = (await this.db('users').count<{ count: string }[]>('* as count'))[0];
     return Number(row?.count ?? 0);

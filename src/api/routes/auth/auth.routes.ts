@@ -6,7 +6,7 @@ import type { AppRouter } from '../../context.js';
 import { SESSION_COOKIE, cookieOptions } from '../../cookies.js';
 import { requireSession } from '../../middleware/authenticate.js';
 import { bodyOf, validate } from '../../validate.js';
-import { loginBody, registerBody } from './auth.schema.js';
+import { changePasswordBody, loginBody, registerBody } from './auth.schema.js';
 
 export interface AccountView {
   username: string;
@@ -66,6 +66,13 @@ export function authRoutes(
     const session = await requireSession(ctx);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { ...accountView(session.user, instance), token_expires_at: session.claims.expiresAt.toISOString() };
+  });
+
+  router.post('/auth/password', async (ctx) => {
+    const session = await requireSession(ctx);
+    const input = validate(changePasswordBody, bodyOf(ctx));
+    await accounts.changePassword(session.user, input.current_password, input.new_password);
+    ctx.body = { changed: true };
   });
 
   router.post('/auth/logout', async (ctx) => {

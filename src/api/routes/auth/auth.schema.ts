@@ -34,3 +34,11 @@ export const nextPath = z
   .string()
   .regex(/^\/(?![/\\])[^\s]*$/)
   .catch('/');
+
+export const changePasswordBody = z.object(
+  {
+    current_password: z.string({ error: 'is required (a string)' }).min(1, { error: 'is required' }).max(PASSWORD_MAX_LENGTH),
+    new_password: password,
+  },
+  { error: 'must be an object with current_password and new_password' },
+);
