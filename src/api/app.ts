@@ -12,6 +12,8 @@ import { errorHandler } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { activitiesRoutes } from './routes/activities/activities.routes.js';
+import { assetsRoutes } from './routes/assets/assets.routes.js';
 import { authPages } from './routes/auth/auth.pages.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
@@ -45,6 +47,8 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   homeRoutes(router, { stats: services.repos.stats, views, instance });
   authRoutes(router, { accounts: services.accounts, sessions: services.sessions, instance });
   authPages(router, { accounts: services.accounts, sessions: services.sessions, views });
+  assetsRoutes(router, { services, views });
+  activitiesRoutes(router, { services, views });
   app.use(router.routes()).use(router.allowedMethods());
 
   // Koa's default 'error' event would print stack traces for errors we already handled and logged.

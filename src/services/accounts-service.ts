@@ -3,6 +3,7 @@ import { BadRequest, Conflict, Forbidden, Unauthorized } from '../domain/errors.
 import { hashPassword, verifyPassword } from '../domain/password.js';
 import { usernameProblem } from '../domain/username.js';
 import type { UserRow, UsersRepository } from '../db/repositories/users-repository.js';
+import type { KeysService } from './keys-service.js';
 
 // Verifying against a real hash even for unknown users keeps login timing from revealing which names exist.
 const DUMMY_HASH_PROMISE = hashPassword('not-a-real-password');
@@ -18,6 +19,7 @@ export interface Account {
 export class AccountsService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly keys: KeysService,
     private readonly operatorUser: string,
   ) {}
 
@@ -37,6 +39,8 @@ export class AccountsService {
       isOperator: false,
     });
     if (!created) throw new Conflict(`The username "${username}" is already taken.`, { field: 'username' }, 'username_taken');
+    // Every account gets its signing key now, so its actor document is complete from the start.
+    await this.keys.signingKey(created);
     return created;
   }
 
@@ -50,7 +54,10 @@ export class AccountsService {
       passwordHash: await hashPassword(password),
       isOperator: true,
     });
-    if (created) return { user: created, created: true };
+    if (created) {
+      await this.keys.signingKey(created);
+      return { user: created, created: true };
+    }
     // Another process made it between our read and write.
     return { user: (await this.users.findByUsername(this.operatorUser))!, created: false };
   }

@@ -3,13 +3,19 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import { createRepositories, type Repositories } from '../db/repositories/index.js';
 import { sessionKey } from '../domain/session-token.js';
+import type { Instance } from '../domain/activity-streams.js';
 import { AccountsService } from './accounts-service.js';
+import { AssetsService } from './assets-service.js';
+import { KeysService } from './keys-service.js';
 import { ReadinessService, type Probe } from './readiness-service.js';
 import { SessionCache } from './session-cache.js';
 import { SessionsService } from './sessions-service.js';
 
 export interface Services {
+  instance: Instance;
   repos: Repositories;
+  keys: KeysService;
+  assets: AssetsService;
   sessionCache: SessionCache;
   accounts: AccountsService;
   sessions: SessionsService;
@@ -20,10 +26,15 @@ export async function createServices(deps: { config: Config; db: Db; jwtSecret: 
   const { config, db } = deps;
   const repos = createRepositories(db);
   const sessionCache = new SessionCache();
+  const instance: Instance = { publicUrl: config.publicUrl, domain: config.domain };
+  const keys = new KeysService(repos.actorKeys, instance);
   return {
+    instance,
     repos,
+    keys,
+    assets: new AssetsService(db, repos, keys, instance),
     sessionCache,
-    accounts: new AccountsService(repos.users, config.operatorUser),
+    accounts: new AccountsService(repos.users, keys, config.operatorUser),
     sessions: new SessionsService(
       { secret: await sessionKey(deps.jwtSecret), issuer: config.publicUrl, ttlSeconds: config.sessionTtlSeconds },
       repos.users,

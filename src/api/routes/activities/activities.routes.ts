@@ -1,0 +1,109 @@
+// Activities exactly as signed (by id, uuid or sequence number), their pages, and the objects they announce.
+import { z } from 'zod';
+import { NotFound } from '../../../domain/errors.js';
+import { parseContentHash } from '../../../domain/content-hash.js';
+import { assetObject, objectUrl } from '../../../domain/activity-streams.js';
+import type { ActivityRow } from '../../../db/repositories/activities-repository.js';
+import type { Services } from '../../../services/index.js';
+import type { AppContext, AppRouter } from '../../context.js';
+import { wantsHtml } from '../../negotiate.js';
+import { decodeCursor, limitParam, nextCursor } from '../../pagination.js';
+import { validate } from '../../validate.js';
+import type { Views } from '../../views.js';
+
+export const ACTIVITY_JSON = 'application/activity+json';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const listQuery = z.object({ limit: limitParam, cursor: z.string().optional() });
+
+function summary(row: ActivityRow) {
+  return {
+    index: row.id,
+    activity_id: row.activity_id,
+    uuid: row.uuid,
+    type: row.activity_type,
+    actor: row.actor_id,
+    object_id: row.object_id,
+    published: row.published_at.toISOString(),
+  };
+}
+
+/** Serves the stored bytes untouched: anchors and proofs are computed over exactly these. */
+function sendRaw(ctx: AppContext, row: ActivityRow): void {
+  ctx.vary('Accept');
+  ctx.type = ACTIVITY_JSON;
+  ctx.set('Cache-Control', 'public, max-age=3600');
+  ctx.body = row.raw;
+}
+
+export function activitiesRoutes(router: AppRouter, deps: { services: Services; views: Views }): void {
+  const { services, views } = deps;
+  const { repos } = services;
+
+  async function byRef(ref: string): Promise<ActivityRow> {
+    let row: ActivityRow | null = null;
+    if (UUID.test(ref)) row = await repos.activities.findByUuid(ref.toLowerCase());
+    else if (/^\d{1,15}$/.test(ref)) row = await repos.activities.findBySequence(Number(ref));
+    else if (/^https?:\/\//.test(ref)) row = await repos.activities.findByActivityId(ref);
+    if (!row) throw new NotFound(`No activity "${ref}": use its id, its uuid or its sequence number.`);
+    return row;
+  }
+
+  async function page(ctx: AppContext, row: ActivityRow): Promise<void> {
+    ctx.vary('Accept');
+    await views.page(ctx, 'pages/activity', {
+      title: `${row.activity_type} #${row.id}`,
+      activity: summary(row),
+      pretty: JSON.stringify(JSON.parse(row.raw), null, 2),
+    });
+  }
+
+  router.get('/activities', async (ctx) => {
+    const query = validate(listQuery, ctx.query, 'query');
+    const rows = await repos.activities.list({ limit: query.limit, beforeId: decodeCursor(query.cursor) });
+    const items = rows.map(summary);
+    const next = nextCursor(rows, query.limit);
+    ctx.vary('Accept');
+    if (wantsHtml(ctx)) return views.page(ctx, 'pages/activities', { title: 'Activities', items, next });
+    ctx.body = { items, next_cursor: next };
+  });
+
+  router.get('/activities/:ref', async (ctx) => {
+    const row = await byRef(ctx.params.ref!);
+    if (wantsHtml(ctx)) return page(ctx, row);
+    sendRaw(ctx, row);
+  });
+
+  router.get('/activity/:ref', async (ctx) => {
+    const row = await byRef(ctx.params.ref!);
+    if (wantsHtml(ctx)) return page(ctx, row);
+    sendRaw(ctx, row);
+  });
+
+  router.get('/objects/:hash', async (ctx) => {
+    const hash = parseContentHash(ctx.params.hash);
+    const row = hash ? await repos.assets.findByHash(hash) : null;
+    if (!row) throw new NotFound(`No object with content hash "${ctx.params.hash}".`);
+    ctx.vary('Accept');
+    if (wantsHtml(ctx)) return ctx.redirect(`/asset/${encodeURIComponent(row.name)}`);
+    const history = await repos.activities.forObject(objectUrl(services.instance, row.content_hash));
+    const updated = history.length > 1 ? history[history.length - 1]!.published_at.toISOString() : undefined;
+    ctx.type = ACTIVITY_JSON;
+    ctx.body = {
+      '@context': JSON.parse(history[0]!.raw)['@context'],
+      ...assetObject(services.instance, {
+        name: row.name,
+        contentHash: row.content_hash,
+        assetType: row.asset_type,
+        ownerUsername: row.owner_username,
+        description: row.description,
+        tags: row.tags,
+        ipfsCid: row.ipfs_cid,
+        mediaType: row.media_type,
+        provenance: row.provenance,
+        published: row.created_at.toISOString(),
+        updated,
+      }),
+    };
+  });
+}

@@ -1,0 +1,114 @@
+// SQL for assets, always read together with the owner's username and the asset's Create activity id.
+import type { Knex } from 'knex';
+import type { Db } from '../knex.js';
+import type { Provenance } from '../../domain/activity-streams.js';
+import type { AssetType } from '../../domain/asset-rules.js';
+
+export interface AssetRow {
+  id: number;
+  name: string;
+  content_hash: string;
+  ipfs_cid: string | null;
+  asset_type: AssetType;
+  owner_id: number;
+  owner_username: string;
+  description: string | null;
+  tags: string[];
+  provenance: Provenance | null;
+  l1_server: string | null;
+  run_id: string | null;
+  size_bytes: number | null;
+  media_type: string | null;
+  created_at: Date;
+  updated_at: Date;
+  activity_id: string | null;
+}
+
+export interface NewAsset {
+  name: string;
+  content_hash: string;
+  ipfs_cid: string | null;
+  asset_type: AssetType;
+  owner_id: number;
+  description: string | null;
+  tags: string[];
+  provenance: Provenance | null;
+  l1_server: string | null;
+  run_id: string | null;
+  size_bytes: number | null;
+  media_type: string | null;
+  created_at: Date;
+}
+
+export interface AssetFilter {
+  ownerId?: number;
+  assetType?: string;
+  tag?: string;
+  /** Return assets with id below this (the cursor). */
+  beforeId?: number;
+  limit: number;
+}
+
+export class AssetsRepository {
+  constructor(private readonly db: Db) {}
+
+  private select(trx: Knex | Db = this.db) {
+    return trx('assets as a')
+      .join('users as u', 'u.id', 'a.owner_id')
+      .select(
+        'a.*',
+        'u.username as owner_username',
+        trx.raw(
+          `(SELECT activity_id FROM activities v WHERE v.asset_id = a.id AND v.activity_type = 'Create' ORDER BY v.id LIMIT 1) AS activity_id`,
+        ),
+      );
+  }
+
+  async findByName(name: string, trx?: Knex): Promise<AssetRow | null> {
+    return ((await this.select(trx).where('a.name', name).first()) as AssetRow | undefined) ?? null;
+  }
+
+  async findByHash(contentHash: string, trx?: Knex): Promise<AssetRow | null> {
+    return ((await this.select(trx).where('a.content_hash', contentHash).first()) as AssetRow | undefined) ?? null;
+  }
+
+  async findByHashes(hashes: string[], trx?: Knex): Promise<AssetRow[]> {
+    if (hashes.length === 0) return [];
+    return (await this.select(trx).whereIn('a.content_hash', hashes)) as AssetRow[];
+  }
+
+  async findByRun(l1Server: string | null, runId: string, trx?: Knex): Promise<AssetRow | null> {
+    const query = this.select(trx).where('a.run_id', runId);
+    if (l1Server) query.where('a.l1_server', l1Server);
+    return ((await query.orderBy('a.id').first()) as AssetRow | undefined) ?? null;
+  }
+
+  async list(filter: AssetFilter): Promise<AssetRow[]> {
+    const query = this.select().orderBy('a.id', 'desc').limit(filter.limit);
+    if (filter.ownerId !== undefined) query.where('a.owner_id', filter.ownerId);
+    if (filter.assetType) query.where('a.asset_type', filter.assetType);
+    if (filter.tag) query.whereRaw('a.tags @> ARRAY[?]::text[]', [filter.tag]);
+    if (filter.beforeId !== undefined) query.where('a.id', '<', filter.beforeId);
+    return (await query) as AssetRow[];
+  }
+
+  async insert(trx: Knex, asset: NewAsset): Promise<number> {
+    const [row] = (await trx('assets')
+      .insert({ ...asset, provenance: asset.provenance ? JSON.stringify(asset.provenance) : null, updated_at: asset.created_at })
+      .returning('id')) as { id: number }[];
+    return row!.id;
+  }
+
+  async update(
+    trx: Knex,
+    id: number,
+    fields: { description: string | null; tags: string[]; asset_type: AssetType; updated_at: Date },
+  ): Promise<void> {
+    await trx('assets').where({ id }).update(fields);
+  }
+
+  async count(): Promise<number> {
+    const row = (await this.db('assets').count<{ count: string }[]>('* as count'))[0];
+    return Number(row?.count ?? 0);
+  }
+}
