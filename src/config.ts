@@ -110,6 +110,14 @@ const variables = {
     schema: z.coerce.number().int().min(1024).default(1_048_576),
     expected: 'a byte count of at least 1024',
   },
+  MAX_CONTENT_BYTES: {
+    schema: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(5 * 1024 ** 3),
+    expected: 'the largest content (L1 output, upload) L2 stores, in bytes',
+  },
   SESSION_TTL_HOURS: {
     schema: z.coerce.number().int().min(1).max(8760).default(720),
     expected: 'a number of hours between 1 and 8760',
@@ -134,6 +142,7 @@ export interface Config {
   trustProxy: boolean;
   logLevel: Parsed['LOG_LEVEL'];
   bodyLimitBytes: number;
+  maxContentBytes: number;
   sessionTtlSeconds: number;
 }
 
@@ -180,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: v.TRUST_PROXY,
     logLevel: v.LOG_LEVEL,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    maxContentBytes: v.MAX_CONTENT_BYTES,
     sessionTtlSeconds: v.SESSION_TTL_HOURS * 3600,
   };
 }

@@ -11,7 +11,7 @@ import { createDb, type Db } from './db/knex.js';
 import { migrateLatest } from './db/migrate.js';
 import { createServices, type Services } from './services/index.js';
 import { SessionSync } from './services/session-sync.js';
-import { connectTemporalClient, temporalProbe } from './temporal/client.js';
+import { connectTemporalClient } from './temporal/client.js';
 import { installTemporalRuntime } from './temporal/runtime.js';
 import { ensureSchedules } from './temporal/schedules.js';
 import { startWorker, type RunningWorker } from './temporal/worker.js';
@@ -91,8 +91,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       config,
       db,
       jwtSecret: options.jwtSecret,
-      temporalProbe: temporalProbe(temporal),
+      temporal,
     });
+    cleanups.push(() => services.http.close());
     const operatorPasswordFile = role === 'worker' ? null : await ensureOperator(config, services, logger);
 
     let worker: RunningWorker | null = null;
@@ -102,7 +103,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         address: options.temporalAddress,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: createActivities({ services }),
+        activities: createActivities({ services, maxContentBytes: config.maxContentBytes }),
         workflowBundle: options.workflowBundle,
       });
       const running = worker;

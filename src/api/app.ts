@@ -14,6 +14,7 @@ import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { activitiesRoutes } from './routes/activities/activities.routes.js';
 import { assetsRoutes } from './routes/assets/assets.routes.js';
+import { jobsRoutes } from './routes/assets/jobs.routes.js';
 import { authPages } from './routes/auth/auth.pages.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
@@ -47,6 +48,7 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   homeRoutes(router, { stats: services.repos.stats, views, instance });
   authRoutes(router, { accounts: services.accounts, sessions: services.sessions, instance });
   authPages(router, { accounts: services.accounts, sessions: services.sessions, views });
+  jobsRoutes(router, { services, config });
   assetsRoutes(router, { services, views });
   activitiesRoutes(router, { services, views });
   app.use(router.routes()).use(router.allowedMethods());

@@ -82,8 +82,8 @@ export class TooManyRequests extends AppError {
 }
 
 export class BadGateway extends AppError {
-  constructor(message: string, details?: ErrorDetails) {
-    super(502, 'bad_gateway', message, details);
+  constructor(message: string, details?: ErrorDetails, code = 'bad_gateway') {
+    super(502, code, message, details);
   }
 }
 

@@ -91,3 +91,18 @@ function describeJoseError(err: unknown): TokenRejected {
   }
   return new TokenRejected('malformed', 'Token is malformed: expected a JWT issued by this server.');
 }
+
+export const L1_TOKEN_USE = 'l1';
+
+/** A short-lived token L2 presents to one L1 on a user's behalf (audience = that L1's origin). */
+export async function issueL1Token(settings: TokenSettings, username: string, l1Origin: string, ttlSeconds = 300): Promise<string> {
+  return await new SignJWT({ token_use: L1_TOKEN_USE, l2_server: settings.issuer })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(username)
+    .setJti(randomUUID())
+    .setIssuer(settings.issuer)
+    .setAudience(l1Origin)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(settings.secret);
+}

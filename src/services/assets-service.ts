@@ -103,6 +103,22 @@ export class AssetsService {
     return this.view((await this.repos.assets.findByHash(output.contentHash))!);
   }
 
+  /** See precheckRegistration: lets long jobs fail fast before downloading anything. */
+  async precheck(
+    owner: Owner,
+    target: { name: string; contentHash: string; l1Server: string; runId: string | null },
+  ): Promise<AssetView | null> {
+    if (target.runId) {
+      const previous = await this.repos.assets.findByRun(target.l1Server, target.runId);
+      if (previous) return this.view(previous);
+    }
+    const byHash = await this.repos.assets.findByHash(target.contentHash);
+    if (byHash && !target.runId && byHash.owner_id === owner.id && byHash.name === target.name) return this.view(byHash);
+    if (byHash) throw this.hashTaken(byHash);
+    if (await this.repos.assets.findByName(target.name)) throw this.nameTaken(target.name);
+    return null;
+  }
+
   async update(owner: Owner, name: string, patch: AssetPatch): Promise<AssetView> {
     const asset = await this.repos.assets.findByName(name);
     if (!asset) throw new NotFound(`No asset named "${name}".`);

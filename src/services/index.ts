@@ -3,16 +3,28 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/knex.js';
 import { createRepositories, type Repositories } from '../db/repositories/index.js';
 import { sessionKey } from '../domain/session-token.js';
+import path from 'node:path';
+import { GuardedHttpClient } from '../clients/guarded-fetch.js';
+import { L1Client } from '../clients/l1-client.js';
 import type { Instance } from '../domain/activity-streams.js';
+import { SOFTWARE_VERSION } from '../domain/software.js';
+import { LocalStorageProvider } from '../storage/local-provider.js';
+import type { StorageProvider } from '../storage/storage-provider.js';
 import { AccountsService } from './accounts-service.js';
 import { AssetsService } from './assets-service.js';
 import { KeysService } from './keys-service.js';
-import { ReadinessService, type Probe } from './readiness-service.js';
+import { ReadinessService } from './readiness-service.js';
+import { JobsService } from './jobs-service.js';
+import { temporalProbe } from '../temporal/client.js';
+import type { Client } from '@temporalio/client';
 import { SessionCache } from './session-cache.js';
 import { SessionsService } from './sessions-service.js';
 
 export interface Services {
   instance: Instance;
+  http: GuardedHttpClient;
+  l1: L1Client;
+  storage: StorageProvider;
   repos: Repositories;
   keys: KeysService;
   assets: AssetsService;
@@ -20,16 +32,24 @@ export interface Services {
   accounts: AccountsService;
   sessions: SessionsService;
   readiness: ReadinessService;
+  jobs: JobsService;
 }
 
-export async function createServices(deps: { config: Config; db: Db; jwtSecret: string; temporalProbe: Probe }): Promise<Services> {
+export async function createServices(deps: { config: Config; db: Db; jwtSecret: string; temporal: Client }): Promise<Services> {
   const { config, db } = deps;
   const repos = createRepositories(db);
   const sessionCache = new SessionCache();
   const instance: Instance = { publicUrl: config.publicUrl, domain: config.domain };
   const keys = new KeysService(repos.actorKeys, instance);
+  const http = new GuardedHttpClient({
+    allowPrivateNetwork: config.allowPrivateNetwork,
+    userAgent: `artdag-l2/${SOFTWARE_VERSION} (+${config.publicUrl})`,
+  });
   return {
     instance,
+    http,
+    l1: new L1Client(http),
+    storage: new LocalStorageProvider(path.join(config.dataDir, 'content')),
     repos,
     keys,
     assets: new AssetsService(db, repos, keys, instance),
@@ -41,6 +61,7 @@ export async function createServices(deps: { config: Config; db: Db; jwtSecret: 
       repos.revokedTokens,
       sessionCache,
     ),
-    readiness: new ReadinessService({ database: () => repos.stats.ping(), temporal: deps.temporalProbe }),
+    readiness: new ReadinessService({ database: () => repos.stats.ping(), temporal: temporalProbe(deps.temporal) }),
+    jobs: new JobsService(deps.temporal, config.temporal.taskQueue),
   };
 }

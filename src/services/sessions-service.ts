@@ -1,6 +1,13 @@
 // Session tokens: issuing at login, resolving a presented token to a user, and revoking at logout.
 import { Unauthorized } from '../domain/errors.js';
-import { issueSessionToken, TokenRejected, verifySessionToken, type SessionClaims, type TokenSettings } from '../domain/session-token.js';
+import {
+  issueL1Token,
+  issueSessionToken,
+  TokenRejected,
+  verifySessionToken,
+  type SessionClaims,
+  type TokenSettings,
+} from '../domain/session-token.js';
 import { VerifiedTokenCache } from '../domain/verified-token-cache.js';
 import { SessionCache } from './session-cache.js';
 import type { RevokedTokensRepository } from '../db/repositories/revoked-tokens-repository.js';
@@ -23,6 +30,11 @@ export class SessionsService {
 
   issue(username: string): Promise<{ token: string; claims: SessionClaims }> {
     return issueSessionToken(this.settings, username);
+  }
+
+  /** A token for calling one L1 as this user; minted where it is used so it never sits in workflow history. */
+  issueForL1(username: string, l1Origin: string): Promise<string> {
+    return issueL1Token(this.settings, username, l1Origin);
   }
 
   /** Resolves a token to its live session, or throws Unauthorized naming why it was refused. */

@@ -1,2 +1,4 @@
 // Every workflow the worker runs; this file is the bundle's entry point.
 export * from './purge-expired-revocations.workflow.js';
+export * from './record-run.workflow.js';
+export * from './publish-cache.workflow.js';

@@ -1,0 +1,75 @@
+// Content on the server's disk under $ARTDAG_DATA/content, fanned out by hash prefix; written to a temp
+// file and renamed, so a reader never sees a torn file. Paths are built only from verified hashes.
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { contentHasher, isContentHash } from '../domain/content-hash.js';
+import { ContentHashMismatch, ContentTooLarge, type PutOptions, type StorageProvider, type StoredObject } from './storage-provider.js';
+
+export class LocalStorageProvider implements StorageProvider {
+  readonly kind = 'local';
+
+  constructor(private readonly root: string) {}
+
+  private pathOf(contentHash: string): string {
+    if (!isContentHash(contentHash)) throw new TypeError(`not a content hash: ${contentHash}`);
+    return path.join(this.root, contentHash.slice(0, 2), contentHash.slice(2, 4), contentHash);
+  }
+
+  async put(source: Readable, options: PutOptions): Promise<StoredObject> {
+    const tmpDir = path.join(this.root, 'tmp');
+    await fs.mkdir(tmpDir, { recursive: true });
+    const tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
+    const hasher = contentHasher();
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (options.maxBytes !== undefined && size > options.maxBytes) return done(new ContentTooLarge(options.maxBytes));
+        hasher.update(chunk);
+        done(null, chunk);
+      },
+    });
+    try {
+      const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
+      await pipeline(source, meter, out);
+      const handle = await fs.open(tmp, 'r');
+      await handle.sync();
+      await handle.close();
+      const contentHash = hasher.digest('hex');
+      if (options.expectedHash && options.expectedHash !== contentHash) throw new ContentHashMismatch(options.expectedHash, contentHash);
+      const target = this.pathOf(contentHash);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.rename(tmp, target);
+      return { contentHash, size, location: target };
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+  }
+
+  async get(contentHash: string): Promise<Readable | null> {
+    const file = this.pathOf(contentHash);
+    try {
+      await fs.access(file);
+    } catch {
+      return null;
+    }
+    return createReadStream(file);
+  }
+
+  async has(contentHash: string): Promise<boolean> {
+    try {
+      await fs.access(this.pathOf(contentHash));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async remove(contentHash: string): Promise<void> {
+    await fs.rm(this.pathOf(contentHash), { force: true });
+  }
+}

@@ -1,0 +1,262 @@
+// A fake Art DAG L1 on a real loopback HTTP server, serving runs and cached bytes, with faults to switch on per path.
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeRun {
+  run_id: string;
+  status: string;
+  recipe: string;
+  recipe_cid?: string;
+  inputs: string[];
+  output_hash: string;
+  output_cid?: string;
+  username?: string;
+  completed_at: string | null;
+  [extra: string]: unknown;
+}
+
+export type Fault =
+  | { kind: 'slow'; ms: number }
+  | { kind: 'status'; status: number; times?: number; body?: string }
+  | { kind: 'html' }
+  | { kind: 'malformed-json' }
+  | { kind: 'wrong-bytes' }
+  | { kind: 'truncate' }
+  | { kind: 'endless' }
+  | { kind: 'hang' }
+  | { kind: 'reset' };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+interface Reply {
+  status: number;
+  type: string;
+  body: Buffer;
+  headers?: Record<string, string>;
+}
+
+interface FaultEntry {
+  key: string;
+  match: string | RegExp;
+  fault: Fault;
+  remaining: number;
+}
+
+// What a proxy or login wall in front of an L1 tends to answer with: a page, not data.
+const HTML_PAGE = '<!DOCTYPE html><html><head><title>Art DAG L1</title></head><body><h1>Please log in</h1></body></html>';
+const ENDLESS_CHUNK = Buffer.alloc(64 * 1024, 'endless ');
+
+function sha3(bytes: Buffer): string {
+  return createHash('sha3-256').update(bytes).digest('hex');
+}
+
+function json(status: number, value: unknown, headers?: Record<string, string>): Reply {
+  return { status, type: 'application/json', body: Buffer.from(JSON.stringify(value)), headers };
+}
+
+function looksLikeJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+function send(res: http.ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status, { 'content-type': reply.type, 'content-length': reply.body.length, ...reply.headers });
+  res.end(reply.body);
+}
+
+// Writes with backpressure and stops for good once the response closes, so an abandoned stream costs nothing.
+function streamForever(res: http.ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/octet-stream' });
+  let open = true;
+  res.once('close', () => (open = false));
+  const pump = (): void => {
+    if (!open) return;
+    if (res.write(ENDLESS_CHUNK)) setImmediate(pump);
+    else res.once('drain', pump);
+  };
+  pump();
+}
+
+// Timers may fire a millisecond early by the high-resolution clock; tests assert "no earlier than ms", so re-arm.
+function afterAtLeast(ms: number, res: http.ServerResponse, then: () => void): void {
+  const due = performance.now() + ms;
+  const tick = (): void => {
+    const left = due - performance.now();
+    if (left <= 0) return then();
+    timer = setTimeout(tick, Math.ceil(left));
+  };
+  let timer = setTimeout(tick, ms);
+  res.once('close', () => clearTimeout(timer));
+}
+
+export class FakeL1 {
+  readonly requests: RecordedRequest[] = [];
+  private readonly server = http.createServer((req, res) => this.handle(req, res));
+  private readonly runs = new Map<string, FakeRun>();
+  private readonly cache = new Map<string, Buffer>();
+  private readonly faults = new Map<string, FaultEntry>();
+  private readonly waiters: { predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
+  private readonly closes = new WeakMap<RecordedRequest, Promise<void>>();
+  private bearerCheck: ((token: string, req: RecordedRequest) => boolean) | null = null;
+  private origin = '';
+
+  private constructor() {}
+
+  static async start(): Promise<FakeL1> {
+    const fake = new FakeL1();
+    await new Promise<void>((resolve, reject) => {
+      fake.server.once('error', reject);
+      fake.server.listen(0, '127.0.0.1', resolve);
+    });
+    fake.origin = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  get url(): string {
+    return this.origin;
+  }
+
+  addCacheItem(bytes: Buffer): string {
+    const hash = sha3(bytes);
+    this.cache.set(hash, Buffer.from(bytes));
+    return hash;
+  }
+
+  addRun(run: Partial<FakeRun> & { run_id: string }, output?: Buffer): FakeRun {
+    const status = run.status ?? 'completed';
+    const stored: FakeRun = {
+      ...run,
+      status,
+      recipe: run.recipe ?? `recipe-${run.run_id}`,
+      inputs: run.inputs ?? [],
+      // Without an output the default names bytes the cache does not hold, as for an L1 that lost them.
+      output_hash: output ? this.addCacheItem(output) : (run.output_hash ?? sha3(Buffer.from(`output of ${run.run_id}`))),
+      completed_at: run.completed_at !== undefined ? run.completed_at : status === 'completed' ? new Date().toISOString() : null,
+    };
+    this.runs.set(run.run_id, stored);
+    return stored;
+  }
+
+  setFault(path: string | RegExp, fault: Fault | null): void {
+    // A global or sticky RegExp remembers lastIndex between tests, so keep only its pattern and other flags.
+    const match = typeof path === 'string' ? path : new RegExp(path.source, path.flags.replace(/[gy]/g, ''));
+    const key = typeof match === 'string' ? `path:${match}` : `regexp:${match}`;
+    const remaining = fault?.kind === 'status' ? (fault.times ?? Infinity) : Infinity;
+    if (fault && remaining > 0) this.faults.set(key, { key, match, fault, remaining });
+    else this.faults.delete(key);
+  }
+
+  requireBearer(check: ((token: string, req: RecordedRequest) => boolean) | null): void {
+    this.bearerCheck = check;
+  }
+
+  waitForRequest(predicate: (r: RecordedRequest) => boolean): Promise<RecordedRequest> {
+    const seen = this.requests.find(predicate);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ predicate, resolve }));
+  }
+
+  /** Resolves once the fake's response to `request` is over: sent in full, cut off, or abandoned by the client. */
+  waitForClose(request: RecordedRequest): Promise<void> {
+    return this.closes.get(request) ?? Promise.reject(new Error(`the fake L1 never received ${request.method} ${request.path}`));
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server.listening) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server.close((err) => (err ? reject(err) : resolve()));
+      this.server.closeAllConnections();
+    });
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const recorded: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path: new URL(req.url ?? '/', this.origin).pathname,
+      headers: { ...req.headers },
+    };
+    this.requests.push(recorded);
+    this.closes.set(recorded, new Promise((resolve) => res.once('close', () => resolve())));
+    for (const waiter of [...this.waiters]) {
+      if (!waiter.predicate(recorded)) continue;
+      this.waiters.splice(this.waiters.indexOf(waiter), 1);
+      waiter.resolve(recorded);
+    }
+    req.resume();
+    const fault = this.takeFault(recorded.path);
+    switch (fault?.kind) {
+      case 'status': {
+        const body = fault.body ?? JSON.stringify({ detail: http.STATUS_CODES[fault.status] ?? 'Error' });
+        const type = looksLikeJson(body) ? 'application/json' : 'text/plain; charset=utf-8';
+        return send(res, { status: fault.status, type, body: Buffer.from(body) });
+      }
+      case 'html':
+        return send(res, { status: 200, type: 'text/html; charset=utf-8', body: Buffer.from(HTML_PAGE) });
+      case 'malformed-json':
+        return send(res, { status: 200, type: 'application/json', body: Buffer.from('{"run_id": "r1", "status": ') });
+      case 'endless':
+        return streamForever(res);
+      case 'hang':
+        return;
+      case 'reset':
+        req.socket.resetAndDestroy();
+        return;
+      case 'slow':
+        return afterAtLeast(fault.ms, res, () => this.respond(recorded, res));
+      default:
+        return this.respond(recorded, res, fault);
+    }
+  }
+
+  private takeFault(path: string): Fault | undefined {
+    const entry = this.faults.get(`path:${path}`) ?? [...this.faults.values()].find((e) => e.match instanceof RegExp && e.match.test(path));
+    if (!entry) return undefined;
+    if (--entry.remaining <= 0) this.faults.delete(entry.key);
+    return entry.fault;
+  }
+
+  private respond(recorded: RecordedRequest, res: http.ServerResponse, fault?: Fault): void {
+    const reply = this.route(recorded);
+    if (fault?.kind === 'wrong-bytes' && reply.status === 200) reply.body = Buffer.from(reply.body.map((b) => b ^ 0xff));
+    if (fault?.kind !== 'truncate') return send(res, reply);
+    res.writeHead(reply.status, { 'content-type': reply.type, 'content-length': reply.body.length, ...reply.headers });
+    res.write(reply.body.subarray(0, Math.floor(reply.body.length / 2)), () => res.destroy());
+  }
+
+  private route(recorded: RecordedRequest): Reply {
+    const { method, path, headers } = recorded;
+    if (this.bearerCheck) {
+      const token = /^Bearer +(\S+) *$/i.exec(String(headers.authorization ?? ''))?.[1];
+      if (token === undefined || !this.bearerCheck(token, recorded)) {
+        return json(401, { detail: 'Not authenticated' }, { 'www-authenticate': 'Bearer' });
+      }
+    }
+    const [, collection, id, ...rest] = path.split('/');
+    const key = id === undefined ? null : decodeSegment(id);
+    if ((collection !== 'runs' && collection !== 'cache') || !key || rest.length > 0) return json(404, { detail: 'Not Found' });
+    if (method !== 'GET') return json(405, { detail: 'Method Not Allowed' }, { allow: 'GET' });
+    if (collection === 'runs') {
+      const run = this.runs.get(key);
+      return run ? json(200, run) : json(404, { detail: 'Run not found' });
+    }
+    const bytes = this.cache.get(key);
+    return bytes ? { status: 200, type: 'application/octet-stream', body: bytes } : json(404, { detail: 'Cache item not found' });
+  }
+}
