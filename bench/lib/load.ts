@@ -15,6 +15,25 @@ export interface LoadResult {
   total: number;
 }
 
+interface AutocannonJson {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+function summarise(r: AutocannonJson): LoadResult {
+  return {
+    requestsPerSecond: r.requests.average,
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+    total: r.requests.total,
+  };
+}
+
 export interface LoadOptions {
   connections?: number;
   seconds?: number;
@@ -32,15 +51,23 @@ export function load(url: string, options: LoadOptions = {}): Promise<LoadResult
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
       if (err) return reject(err);
-      const r = JSON.parse(stdout);
-      resolve({
-        requestsPerSecond: r.requests.average,
-        p50Ms: r.latency.p50,
-        p99Ms: r.latency.p99,
-        errors: r.errors + r.timeouts,
-        non2xx: r.non2xx,
-        total: r.requests.total,
-      });
+      resolve(summarise(JSON.parse(stdout)));
+    });
+  });
+}
+
+const runner = new URL('./load-runner.ts', import.meta.url).pathname;
+
+/** Load with a body that differs per request (see load-runner.ts for the template syntax). */
+export function loadTemplated(
+  url: string,
+  options: { headers: Record<string, string>; bodyTemplate: string; seed: string; connections?: number; seconds?: number },
+): Promise<LoadResult> {
+  const config = { url, method: 'POST', connections: 32, seconds: 5, ...options };
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', runner, JSON.stringify(config)], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) => {
+      if (err) return reject(err);
+      resolve(summarise(JSON.parse(stdout)));
     });
   });
 }

@@ -11,6 +11,7 @@ import { startRuntime, type Runtime } from '../../src/runtime.js';
 
 export interface BenchStack {
   url: string;
+  databaseUrl: string;
   config: Config;
   runtime: Runtime;
   stop(): Promise<void>;
@@ -50,6 +51,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   });
   return {
     url: runtime.apiUrl!,
+    databaseUrl: pg.url,
     config,
     runtime,
     async stop() {

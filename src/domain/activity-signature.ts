@@ -16,10 +16,14 @@ export interface SignedActivity {
   document: Record<string, unknown>;
 }
 
-export function signActivity(activity: Record<string, unknown>, key: SigningKey, created: string): SignedActivity {
+/** Signs on libuv's thread pool (RSA signing is ~0.35 ms of CPU), keeping the event loop free. */
+export async function signActivity(activity: Record<string, unknown>, key: SigningKey, created: string): Promise<SignedActivity> {
   const signature: Record<string, unknown> = { type: SIGNATURE_TYPE, creator: key.keyId, created };
   const signed = canonicalJson({ ...activity, signature });
-  signature.signatureValue = sign('sha256', Buffer.from(signed, 'utf8'), key.privateKey).toString('base64');
+  const value = await new Promise<Buffer>((resolve, reject) =>
+    sign('sha256', Buffer.from(signed, 'utf8'), key.privateKey, (err, result) => (err ? reject(err) : resolve(result))),
+  );
+  signature.signatureValue = value.toString('base64');
   const document = { ...activity, signature };
   return { raw: JSON.stringify(document), document };
 }

@@ -15,7 +15,7 @@ import { signActivity } from '../domain/activity-signature.js';
 import type { AssetType } from '../domain/asset-rules.js';
 import { Conflict, Forbidden, NotFound } from '../domain/errors.js';
 import type { Db } from '../db/knex.js';
-import type { AssetRow } from '../db/repositories/assets-repository.js';
+import type { AssetRow, NewAsset } from '../db/repositories/assets-repository.js';
 import type { Repositories } from '../db/repositories/index.js';
 import type { UserRow } from '../db/repositories/users-repository.js';
 import { assetView, type AssetView } from './asset-view.js';
@@ -64,22 +64,24 @@ export class AssetsService {
 
   /** Registers one asset; repeating the same registration returns the existing asset with created=false. */
   async register(owner: Owner, draft: AssetDraft): Promise<{ asset: AssetView; created: boolean }> {
-    const sameAsBefore = async () => {
-      const existing = await this.repos.assets.findByHash(draft.contentHash);
-      return existing && existing.owner_id === owner.id && existing.name === draft.name ? existing : null;
-    };
-    const before = await sameAsBefore();
-    if (before) return { asset: this.view(before), created: false };
+    const key = await this.keys.signingKey(owner);
+    const now = new Date();
+    const activity = await this.signed(key, 'Create', this.describe(owner, draft, now), now);
     try {
-      await this.refuseTaken(draft);
-      await this.insertAll(owner, [draft]);
+      const id = await this.repos.assets.insertWithActivity(this.newAsset(owner, draft, now), {
+        ...activity,
+        actor_user_id: owner.id,
+        asset_id: null,
+      });
+      return { asset: this.view(this.rowFor(id, owner, draft, now, activity.activity_id)), created: true };
     } catch (err) {
-      // A concurrent identical request won the race: answer as a repeat would.
-      const winner = await sameAsBefore();
-      if (winner) return { asset: this.view(winner), created: false };
-      throw err;
+      // Conflicts are found by the unique indexes, which also settles concurrent identical requests.
+      if (!constraintOf(err)) throw err;
+      const existing = await this.repos.assets.findByHash(draft.contentHash);
+      if (existing && existing.owner_id === owner.id && existing.name === draft.name) return { asset: this.view(existing), created: false };
+      if (existing) throw this.hashTaken(existing);
+      throw this.nameTaken(draft.name);
     }
-    return { asset: this.view((await this.repos.assets.findByHash(draft.contentHash))!), created: true };
   }
 
   /**
@@ -151,7 +153,7 @@ export class AssetsService {
     );
     description.updated = now.toISOString();
     const key = await this.keys.signingKey(owner);
-    const activity = this.signed(key, 'Update', description, now);
+    const activity = await this.signed(key, 'Update', description, now);
     await this.db.transaction(async (trx) => {
       await this.repos.assets.update(trx, asset.id, next);
       await this.repos.activities.insert(trx, { ...activity, asset_id: asset.id, actor_user_id: owner.id });
@@ -179,6 +181,35 @@ export class AssetsService {
     return new Conflict(`The asset name "${name}" is already taken; choose another.`, { field: 'name' }, 'name_taken');
   }
 
+  private newAsset(owner: Owner, draft: AssetDraft, createdAt: Date): NewAsset {
+    return {
+      name: draft.name,
+      content_hash: draft.contentHash,
+      ipfs_cid: draft.ipfsCid,
+      asset_type: draft.assetType,
+      owner_id: owner.id,
+      description: draft.description,
+      tags: draft.tags,
+      provenance: draft.provenance,
+      l1_server: draft.l1Server,
+      run_id: draft.runId,
+      size_bytes: draft.sizeBytes,
+      media_type: draft.mediaType,
+      created_at: createdAt,
+    };
+  }
+
+  /** The row as the database now holds it, without reading it back. */
+  private rowFor(id: number, owner: Owner, draft: AssetDraft, createdAt: Date, activityId: string): AssetRow {
+    return {
+      ...this.newAsset(owner, draft, createdAt),
+      id,
+      owner_username: owner.username,
+      updated_at: createdAt,
+      activity_id: activityId,
+    };
+  }
+
   private describe(owner: Owner, draft: AssetDraft, createdAt: Date): AssetDescription {
     return {
       name: draft.name,
@@ -194,10 +225,10 @@ export class AssetsService {
     };
   }
 
-  private signed(key: UserKey, type: 'Create' | 'Update', asset: AssetDescription, at: Date) {
+  private async signed(key: UserKey, type: 'Create' | 'Update', asset: AssetDescription, at: Date) {
     const uuid = randomUUID();
     const published = at.toISOString();
-    const { raw } = signActivity(assetActivity(this.instance, type, uuid, asset, published), key, published);
+    const { raw } = await signActivity(assetActivity(this.instance, type, uuid, asset, published), key, published);
     return {
       uuid,
       activity_id: activityUrl(this.instance, uuid),
@@ -213,25 +244,13 @@ export class AssetsService {
   private async insertAll(owner: Owner, drafts: AssetDraft[]): Promise<void> {
     const key = await this.keys.signingKey(owner);
     const now = new Date();
-    const prepared = drafts.map((draft) => ({ draft, activity: this.signed(key, 'Create', this.describe(owner, draft, now), now) }));
+    const prepared = await Promise.all(
+      drafts.map(async (draft) => ({ draft, activity: await this.signed(key, 'Create', this.describe(owner, draft, now), now) })),
+    );
     try {
       await this.db.transaction(async (trx: Knex) => {
         for (const { draft, activity } of prepared) {
-          const assetId = await this.repos.assets.insert(trx, {
-            name: draft.name,
-            content_hash: draft.contentHash,
-            ipfs_cid: draft.ipfsCid,
-            asset_type: draft.assetType,
-            owner_id: owner.id,
-            description: draft.description,
-            tags: draft.tags,
-            provenance: draft.provenance,
-            l1_server: draft.l1Server,
-            run_id: draft.runId,
-            size_bytes: draft.sizeBytes,
-            media_type: draft.mediaType,
-            created_at: now,
-          });
+          const assetId = await this.repos.assets.insert(trx, this.newAsset(owner, draft, now));
           await this.repos.activities.insert(trx, { ...activity, asset_id: assetId, actor_user_id: owner.id });
         }
       });

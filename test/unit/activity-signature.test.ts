@@ -8,15 +8,15 @@ const key = { keyId: 'https://l2.test/users/alice#main-key', privateKey };
 const activity = { id: 'https://l2.test/activities/1', type: 'Create', actor: 'https://l2.test/users/alice', object: { name: 'x' } };
 
 describe('activity signatures', () => {
-  it('verify with the signer key, independent of key order in the stored JSON', () => {
-    const { raw, document } = signActivity(activity, key, '2026-01-01T00:00:00.000Z');
+  it('verify with the signer key, independent of key order in the stored JSON', async () => {
+    const { raw, document } = await signActivity(activity, key, '2026-01-01T00:00:00.000Z');
     expect(verifyActivitySignature(raw, publicKey)).toBe(true);
     const reordered = JSON.stringify(Object.fromEntries(Object.entries(document).reverse()));
     expect(verifyActivitySignature(reordered, publicKey)).toBe(true);
   });
 
-  it('fail for another key, a changed field or a changed signature date', () => {
-    const { raw } = signActivity(activity, key, '2026-01-01T00:00:00.000Z');
+  it('fail for another key, a changed field or a changed signature date', async () => {
+    const { raw } = await signActivity(activity, key, '2026-01-01T00:00:00.000Z');
     expect(verifyActivitySignature(raw, other.publicKey)).toBe(false);
     expect(verifyActivitySignature(raw.replace('"x"', '"y"'), publicKey)).toBe(false);
     expect(verifyActivitySignature(raw.replace('2026-01-01', '2027-01-01'), publicKey)).toBe(false);

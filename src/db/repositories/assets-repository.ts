@@ -1,6 +1,8 @@
 // SQL for assets, always read together with the owner's username and the asset's Create activity id.
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
+import { preparedQuery } from '../prepared.js';
+import type { NewActivity } from './activities-repository.js';
 import type { Provenance } from '../../domain/activity-streams.js';
 import type { AssetType } from '../../domain/asset-rules.js';
 
@@ -97,6 +99,26 @@ export class AssetsRepository {
       .insert({ ...asset, provenance: asset.provenance ? JSON.stringify(asset.provenance) : null, updated_at: asset.created_at })
       .returning('id')) as { id: number }[];
     return row!.id;
+  }
+
+  /** The asset and its Create in one statement (atomic, one round trip): the hot path of registration. */
+  async insertWithActivity(asset: NewAsset, activity: NewActivity): Promise<number> {
+    const insertAsset = this.db('assets')
+      .insert({ ...asset, provenance: asset.provenance ? JSON.stringify(asset.provenance) : null, updated_at: asset.created_at })
+      .returning('id')
+      .toSQL()
+      .toNative();
+    const columns = (Object.keys(activity) as (keyof NewActivity)[]).filter((c) => c !== 'asset_id');
+    const offset = insertAsset.bindings.length;
+    const rows = await preparedQuery<{ asset_id: number }>(
+      this.db,
+      undefined,
+      `WITH a AS (${insertAsset.sql})
+       INSERT INTO activities (${columns.join(', ')}, asset_id)
+       SELECT ${columns.map((_, i) => `$${offset + i + 1}`).join(', ')}, a.id FROM a RETURNING asset_id`,
+      [...insertAsset.bindings, ...columns.map((c) => activity[c])],
+    );
+    return rows[0]!.asset_id;
   }
 
   async update(
