@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultRetryDelays } from './domain/delivery-schedule.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -118,6 +119,18 @@ const variables = {
       .default(5 * 1024 ** 3),
     expected: 'the largest content (L1 output, upload) L2 stores, in bytes',
   },
+  DELIVERY_RETRY_SCHEDULE: {
+    schema: z
+      .string()
+      .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/)
+      .transform((s) => s.split(',').map(Number))
+      .optional(),
+    expected: 'comma-separated seconds between delivery attempts, e.g. 30,300,3600 (default: 16 attempts over about 3 days)',
+  },
+  HOST_UNAVAILABLE_AFTER_DAYS: {
+    schema: z.coerce.number().min(0).default(7),
+    expected: 'days a remote host may fail before deliveries to it are skipped',
+  },
   SESSION_TTL_HOURS: {
     schema: z.coerce.number().int().min(1).max(8760).default(720),
     expected: 'a number of hours between 1 and 8760',
@@ -143,6 +156,8 @@ export interface Config {
   logLevel: Parsed['LOG_LEVEL'];
   bodyLimitBytes: number;
   maxContentBytes: number;
+  deliveryRetryDelays: number[];
+  hostUnavailableAfterMs: number;
   sessionTtlSeconds: number;
 }
 
@@ -190,6 +205,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: v.LOG_LEVEL,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     maxContentBytes: v.MAX_CONTENT_BYTES,
+    deliveryRetryDelays: v.DELIVERY_RETRY_SCHEDULE ?? defaultRetryDelays(),
+    hostUnavailableAfterMs: v.HOST_UNAVAILABLE_AFTER_DAYS * 24 * 3600_000,
     sessionTtlSeconds: v.SESSION_TTL_HOURS * 3600,
   };
 }

@@ -92,6 +92,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       db,
       jwtSecret: options.jwtSecret,
       temporal,
+      logger,
     });
     cleanups.push(() => services.http.close());
     const operatorPasswordFile = role === 'worker' ? null : await ensureOperator(config, services, logger);
@@ -103,7 +104,11 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
         address: options.temporalAddress,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        activities: createActivities({ services, maxContentBytes: config.maxContentBytes }),
+        activities: createActivities({
+          services,
+          maxContentBytes: config.maxContentBytes,
+          unavailableAfterMs: config.hostUnavailableAfterMs,
+        }),
         workflowBundle: options.workflowBundle,
       });
       const running = worker;

@@ -1,18 +1,20 @@
 // createActivities(deps): every activity the worker registers, built from injected dependencies.
 import type { Services } from '../services/index.js';
 import { withPermanentErrors } from '../temporal/failures.js';
+import { createDeliveryActivities } from './delivery.activities.js';
 import { createL1Activities } from './l1.activities.js';
 import { createMaintenanceActivities } from './maintenance.activities.js';
 
 export interface ActivityDeps {
   services: Services;
   maxContentBytes: number;
+  unavailableAfterMs: number;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const { services } = deps;
   return withPermanentErrors({
-    ...createMaintenanceActivities({ repos: services.repos }),
+    ...createMaintenanceActivities({ repos: services.repos, delivery: services.delivery }),
     ...createL1Activities({
       l1: services.l1,
       storage: services.storage,
@@ -20,6 +22,12 @@ export function createActivities(deps: ActivityDeps) {
       assets: services.assets,
       users: services.repos.users,
       maxContentBytes: deps.maxContentBytes,
+    }),
+    ...createDeliveryActivities({
+      http: services.http,
+      repos: services.repos,
+      keys: services.keys,
+      unavailableAfterMs: deps.unavailableAfterMs,
     }),
   });
 }

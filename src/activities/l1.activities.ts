@@ -9,6 +9,7 @@ import type { AssetView } from '../services/asset-view.js';
 import type { AssetsService } from '../services/assets-service.js';
 import type { SessionsService } from '../services/sessions-service.js';
 import type { StorageProvider } from '../storage/storage-provider.js';
+import { heartbeating } from './heartbeat.js';
 
 export interface L1ActivityDeps {
   l1: L1Client;
@@ -38,16 +39,6 @@ export interface RegisterFromL1 {
 function assetTypeFor(mediaType: string | null): AssetType {
   const top = mediaType?.split('/')[0];
   return top === 'image' || top === 'video' || top === 'audio' ? top : 'other';
-}
-
-/** Heartbeats on a timer while `work` runs, so a dead worker is noticed within the heartbeat timeout. */
-async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => Context.current().heartbeat(), 1000);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 export function createL1Activities(deps: L1ActivityDeps) {

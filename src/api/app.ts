@@ -15,6 +15,9 @@ import { securityHeaders } from './middleware/security-headers.js';
 import { activitiesRoutes } from './routes/activities/activities.routes.js';
 import { assetsRoutes } from './routes/assets/assets.routes.js';
 import { jobsRoutes } from './routes/assets/jobs.routes.js';
+import { actorsRoutes } from './routes/federation/actors.routes.js';
+import { inboxRoutes } from './routes/federation/inbox.routes.js';
+import { wellKnownRoutes } from './routes/federation/well-known.routes.js';
 import { authPages } from './routes/auth/auth.pages.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
@@ -51,6 +54,9 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   jobsRoutes(router, { services, config });
   assetsRoutes(router, { services, views });
   activitiesRoutes(router, { services, views });
+  wellKnownRoutes(router, { services });
+  actorsRoutes(router, { services, views });
+  inboxRoutes(router, { services });
   app.use(router.routes()).use(router.allowedMethods());
 
   // Koa's default 'error' event would print stack traces for errors we already handled and logged.

@@ -19,6 +19,7 @@ import type { AssetRow, NewAsset } from '../db/repositories/assets-repository.js
 import type { Repositories } from '../db/repositories/index.js';
 import type { UserRow } from '../db/repositories/users-repository.js';
 import { assetView, type AssetView } from './asset-view.js';
+import type { DeliveryService } from './delivery-service.js';
 import type { KeysService, UserKey } from './keys-service.js';
 
 export interface AssetDraft {
@@ -56,6 +57,7 @@ export class AssetsService {
     private readonly repos: Repositories,
     private readonly keys: KeysService,
     private readonly instance: Instance,
+    private readonly delivery: Pick<DeliveryService, 'start'>,
   ) {}
 
   view(row: AssetRow): AssetView {
@@ -68,12 +70,13 @@ export class AssetsService {
     const now = new Date();
     const activity = await this.signed(key, 'Create', this.describe(owner, draft, now), now);
     try {
-      const id = await this.repos.assets.insertWithActivity(this.newAsset(owner, draft, now), {
+      const inserted = await this.repos.assets.insertWithActivity(this.newAsset(owner, draft, now), {
         ...activity,
         actor_user_id: owner.id,
         asset_id: null,
       });
-      return { asset: this.view(this.rowFor(id, owner, draft, now, activity.activity_id)), created: true };
+      if (inserted.planned > 0) await this.delivery.start([{ id: inserted.activityRowId, activityId: activity.activity_id }]);
+      return { asset: this.view(this.rowFor(inserted.assetId, owner, draft, now, activity.activity_id)), created: true };
     } catch (err) {
       // Conflicts are found by the unique indexes, which also settles concurrent identical requests.
       if (!constraintOf(err)) throw err;
@@ -154,10 +157,14 @@ export class AssetsService {
     description.updated = now.toISOString();
     const key = await this.keys.signingKey(owner);
     const activity = await this.signed(key, 'Update', description, now);
-    await this.db.transaction(async (trx) => {
+    const planned = await this.db.transaction(async (trx) => {
       await this.repos.assets.update(trx, asset.id, next);
-      await this.repos.activities.insert(trx, { ...activity, asset_id: asset.id, actor_user_id: owner.id });
+      const rowId = await this.repos.activities.insert(trx, { ...activity, asset_id: asset.id, actor_user_id: owner.id });
+      return (await this.repos.deliveries.planForFollowers(trx, rowId, owner.id)) > 0
+        ? [{ id: rowId, activityId: activity.activity_id }]
+        : [];
     });
+    await this.delivery.start(planned);
     return this.view((await this.repos.assets.findByName(name))!);
   }
 
@@ -247,12 +254,17 @@ export class AssetsService {
     const prepared = await Promise.all(
       drafts.map(async (draft) => ({ draft, activity: await this.signed(key, 'Create', this.describe(owner, draft, now), now) })),
     );
+    let planned: { id: number; activityId: string }[];
     try {
-      await this.db.transaction(async (trx: Knex) => {
+      planned = await this.db.transaction(async (trx: Knex) => {
+        const toDeliver: { id: number; activityId: string }[] = [];
         for (const { draft, activity } of prepared) {
           const assetId = await this.repos.assets.insert(trx, this.newAsset(owner, draft, now));
-          await this.repos.activities.insert(trx, { ...activity, asset_id: assetId, actor_user_id: owner.id });
+          const rowId = await this.repos.activities.insert(trx, { ...activity, asset_id: assetId, actor_user_id: owner.id });
+          if ((await this.repos.deliveries.planForFollowers(trx, rowId, owner.id)) > 0)
+            toDeliver.push({ id: rowId, activityId: activity.activity_id });
         }
+        return toDeliver;
       });
     } catch (err) {
       const constraint = constraintOf(err);
@@ -264,5 +276,6 @@ export class AssetsService {
       }
       throw err;
     }
+    await this.delivery.start(planned);
   }
 }

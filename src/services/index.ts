@@ -17,6 +17,10 @@ import { ReadinessService } from './readiness-service.js';
 import { JobsService } from './jobs-service.js';
 import { temporalProbe } from '../temporal/client.js';
 import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { DeliveryService } from './delivery-service.js';
+import { InboxService } from './inbox-service.js';
+import { RemoteActorsService } from './remote-actors-service.js';
 import { SessionCache } from './session-cache.js';
 import { SessionsService } from './sessions-service.js';
 
@@ -27,7 +31,10 @@ export interface Services {
   storage: StorageProvider;
   repos: Repositories;
   keys: KeysService;
+  delivery: DeliveryService;
   assets: AssetsService;
+  remoteActors: RemoteActorsService;
+  inbox: InboxService;
   sessionCache: SessionCache;
   accounts: AccountsService;
   sessions: SessionsService;
@@ -35,15 +42,29 @@ export interface Services {
   jobs: JobsService;
 }
 
-export async function createServices(deps: { config: Config; db: Db; jwtSecret: string; temporal: Client }): Promise<Services> {
+export async function createServices(deps: {
+  config: Config;
+  db: Db;
+  jwtSecret: string;
+  temporal: Client;
+  logger: Logger;
+}): Promise<Services> {
   const { config, db } = deps;
   const repos = createRepositories(db);
   const sessionCache = new SessionCache();
   const instance: Instance = { publicUrl: config.publicUrl, domain: config.domain };
   const keys = new KeysService(repos.actorKeys, instance);
+  const delivery = new DeliveryService(deps.temporal, repos, config.temporal.taskQueue, config.deliveryRetryDelays, deps.logger);
   const http = new GuardedHttpClient({
     allowPrivateNetwork: config.allowPrivateNetwork,
     userAgent: `artdag-l2/${SOFTWARE_VERSION} (+${config.publicUrl})`,
+  });
+  // Our GETs are signed by the operator's key, for servers that refuse unsigned fetches.
+  const remoteActors = new RemoteActorsService(http, repos.remoteActors, async () => {
+    const operator = await repos.users.findByUsername(config.operatorUser);
+    if (!operator) throw new Error(`the operator account "${config.operatorUser}" does not exist yet`);
+    const key = await keys.signingKey(operator);
+    return { keyId: key.keyId, privateKey: key.privateKey };
   });
   return {
     instance,
@@ -52,7 +73,10 @@ export async function createServices(deps: { config: Config; db: Db; jwtSecret: 
     storage: new LocalStorageProvider(path.join(config.dataDir, 'content')),
     repos,
     keys,
-    assets: new AssetsService(db, repos, keys, instance),
+    delivery,
+    assets: new AssetsService(db, repos, keys, instance, delivery),
+    remoteActors,
+    inbox: new InboxService(db, repos, remoteActors, keys, delivery, instance),
     sessionCache,
     accounts: new AccountsService(repos.users, keys, config.operatorUser),
     sessions: new SessionsService(

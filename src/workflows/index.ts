@@ -2,3 +2,5 @@
 export * from './purge-expired-revocations.workflow.js';
 export * from './record-run.workflow.js';
 export * from './publish-cache.workflow.js';
+export * from './deliver-activity.workflow.js';
+export * from './deliver-to-host.workflow.js';

@@ -17,6 +17,9 @@ export interface ActivityRow {
 
 export type NewActivity = Omit<ActivityRow, 'id'>;
 
+/** Types shown in outboxes; Accepts and the like are addressed to one actor, not published. */
+const PUBLIC_TYPES = ['Create', 'Update', 'Delete', 'Announce'];
+
 export class ActivitiesRepository {
   constructor(private readonly db: Db) {}
 
@@ -42,6 +45,28 @@ export class ActivitiesRepository {
     if (filter.beforeId !== undefined) query.where('id', '<', filter.beforeId);
     if (filter.actorUserId !== undefined) query.where('actor_user_id', filter.actorUserId);
     return (await query) as ActivityRow[];
+  }
+
+  /** Activities that belong in a user's outbox (what followers receive), newest first. */
+  async publicPage(actorUserId: number, limit: number, maxId?: number, minId?: number): Promise<ActivityRow[]> {
+    const query = this.db('activities').where({ actor_user_id: actorUserId }).whereIn('activity_type', PUBLIC_TYPES).limit(limit);
+    if (maxId !== undefined) query.where('id', '<', maxId);
+    if (minId !== undefined) {
+      // Items just newer than min_id, still returned newest first.
+      const rows = (await query.where('id', '>', minId).orderBy('id', 'asc')) as ActivityRow[];
+      return rows.reverse();
+    }
+    return (await query.orderBy('id', 'desc')) as ActivityRow[];
+  }
+
+  async countPublic(actorUserId: number): Promise<number> {
+    const row = (
+      await this.db('activities')
+        .where({ actor_user_id: actorUserId })
+        .whereIn('activity_type', PUBLIC_TYPES)
+        .count<{ count: string }[]>('* as count')
+    )[0];
+    return Number(row?.count ?? 0);
   }
 
   async forAsset(assetId: number): Promise<ActivityRow[]> {

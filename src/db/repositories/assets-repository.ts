@@ -101,8 +101,11 @@ export class AssetsRepository {
     return row!.id;
   }
 
-  /** The asset and its Create in one statement (atomic, one round trip): the hot path of registration. */
-  async insertWithActivity(asset: NewAsset, activity: NewActivity): Promise<number> {
+  /**
+   * The asset, its Create and the Create's deliveries to the owner's followers in one statement: atomic,
+   * one round trip (the hot path of registration). Returns the new row ids and how many deliveries were planned.
+   */
+  async insertWithActivity(asset: NewAsset, activity: NewActivity): Promise<{ assetId: number; activityRowId: number; planned: number }> {
     const insertAsset = this.db('assets')
       .insert({ ...asset, provenance: asset.provenance ? JSON.stringify(asset.provenance) : null, updated_at: asset.created_at })
       .returning('id')
@@ -110,15 +113,23 @@ export class AssetsRepository {
       .toNative();
     const columns = (Object.keys(activity) as (keyof NewActivity)[]).filter((c) => c !== 'asset_id');
     const offset = insertAsset.bindings.length;
-    const rows = await preparedQuery<{ asset_id: number }>(
+    const owner = `$${offset + columns.length + 1}`;
+    const rows = await preparedQuery<{ asset_id: number; id: number; planned: string }>(
       this.db,
       undefined,
-      `WITH a AS (${insertAsset.sql})
-       INSERT INTO activities (${columns.join(', ')}, asset_id)
-       SELECT ${columns.map((_, i) => `$${offset + i + 1}`).join(', ')}, a.id FROM a RETURNING asset_id`,
-      [...insertAsset.bindings, ...columns.map((c) => activity[c])],
+      `WITH a AS (${insertAsset.sql}),
+       v AS (INSERT INTO activities (${columns.join(', ')}, asset_id)
+             SELECT ${columns.map((_, i) => `$${offset + i + 1}`).join(', ')}, a.id FROM a RETURNING id, asset_id),
+       d AS (INSERT INTO deliveries (activity_id, inbox_url, host)
+             SELECT DISTINCT v.id, f.inbox, split_part(split_part(f.inbox, '://', 2), '/', 1)
+               FROM v, (SELECT coalesce(shared_inbox_url, inbox_url) AS inbox FROM followers
+                         WHERE user_id = ${owner}::bigint AND state = 'accepted') f
+             ON CONFLICT (activity_id, inbox_url) DO NOTHING RETURNING 1)
+       SELECT v.asset_id, v.id, (SELECT count(*) FROM d) AS planned FROM v`,
+      [...insertAsset.bindings, ...columns.map((c) => activity[c]), asset.owner_id],
     );
-    return rows[0]!.asset_id;
+    const row = rows[0]!;
+    return { assetId: row.asset_id, activityRowId: row.id, planned: Number(row.planned) };
   }
 
   async update(

@@ -3,6 +3,11 @@ import type { Db } from '../knex.js';
 import { ActivitiesRepository } from './activities-repository.js';
 import { ActorKeysRepository } from './actor-keys-repository.js';
 import { AssetsRepository } from './assets-repository.js';
+import { DeliveriesRepository } from './deliveries-repository.js';
+import { FollowersRepository } from './followers-repository.js';
+import { InboxActivitiesRepository } from './inbox-activities-repository.js';
+import { InteractionsRepository } from './interactions-repository.js';
+import { RemoteActorsRepository } from './remote-actors-repository.js';
 import { RevokedTokensRepository } from './revoked-tokens-repository.js';
 import { StatsRepository } from './stats-repository.js';
 import { UsersRepository } from './users-repository.js';
@@ -14,6 +19,11 @@ export interface Repositories {
   assets: AssetsRepository;
   activities: ActivitiesRepository;
   actorKeys: ActorKeysRepository;
+  followers: FollowersRepository;
+  remoteActors: RemoteActorsRepository;
+  inbox: InboxActivitiesRepository;
+  deliveries: DeliveriesRepository;
+  interactions: InteractionsRepository;
 }
 
 export function createRepositories(db: Db): Repositories {
@@ -24,5 +34,10 @@ export function createRepositories(db: Db): Repositories {
     assets: new AssetsRepository(db),
     activities: new ActivitiesRepository(db),
     actorKeys: new ActorKeysRepository(db),
+    followers: new FollowersRepository(db),
+    remoteActors: new RemoteActorsRepository(db),
+    inbox: new InboxActivitiesRepository(db),
+    deliveries: new DeliveriesRepository(db),
+    interactions: new InteractionsRepository(db),
   };
 }

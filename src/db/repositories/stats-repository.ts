@@ -20,6 +20,23 @@ export class StatsRepository {
     return { users: Number(row.users), assets: Number(row.assets), activities: Number(row.activities) };
   }
 
+  /** NodeInfo usage: users, users active in the last month / half year (by activity), local posts (assets). */
+  async nodeInfoUsage(): Promise<{ total: number; activeMonth: number; activeHalfyear: number; localPosts: number }> {
+    const result = await this.db.raw<{ rows: Record<string, string>[] }>(
+      `SELECT (SELECT count(*) FROM users) AS total,
+              (SELECT count(DISTINCT actor_user_id) FROM activities WHERE published_at > now() - interval '30 days') AS month,
+              (SELECT count(DISTINCT actor_user_id) FROM activities WHERE published_at > now() - interval '180 days') AS halfyear,
+              (SELECT count(*) FROM assets) AS posts`,
+    );
+    const row = result.rows[0]!;
+    return {
+      total: Number(row.total),
+      activeMonth: Number(row.month),
+      activeHalfyear: Number(row.halfyear),
+      localPosts: Number(row.posts),
+    };
+  }
+
   async ping(): Promise<void> {
     await this.db.raw('SELECT 1');
   }

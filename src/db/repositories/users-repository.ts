@@ -40,6 +40,10 @@ export class UsersRepository {
     return (rows[0] as UserRow | undefined) ?? null;
   }
 
+  async findById(id: number): Promise<UserRow | null> {
+    return ((await this.db('users').where({ id }).first()) as UserRow | undefined) ?? null;
+  }
+
   async findByUsername(username: string): Promise<UserRow | null> {
     return ((await this.db('users').where({ username }).first()) as UserRow | undefined) ?? null;
   }
