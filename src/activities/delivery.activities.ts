@@ -62,7 +62,7 @@ export function createDeliveryActivities(deps: DeliveryActivityDeps) {
     if (!activity || activity.actor_user_id === null) throw new Error(`activity #${activityId} has no local author`);
     const author = await repos.users.findById(activity.actor_user_id);
     if (!author) throw new Error(`the author of activity #${activityId} no longer exists`);
-    const key = await deps.keys.signingKey(author);
+    const key = await deps.keys.signingKey(author, { fresh: true });
 
     const failed: number[] = [];
     let retryAfter = 0;

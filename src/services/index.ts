@@ -19,6 +19,7 @@ import { temporalProbe } from '../temporal/client.js';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DeliveryService } from './delivery-service.js';
+import { ActorService } from './actor-service.js';
 import { InboxService } from './inbox-service.js';
 import { RemoteActorsService } from './remote-actors-service.js';
 import { SessionCache } from './session-cache.js';
@@ -35,6 +36,7 @@ export interface Services {
   assets: AssetsService;
   remoteActors: RemoteActorsService;
   inbox: InboxService;
+  actors: ActorService;
   sessionCache: SessionCache;
   accounts: AccountsService;
   sessions: SessionsService;
@@ -77,6 +79,7 @@ export async function createServices(deps: {
     assets: new AssetsService(db, repos, keys, instance, delivery),
     remoteActors,
     inbox: new InboxService(db, repos, remoteActors, keys, delivery, instance),
+    actors: new ActorService(db, repos, keys, instance, delivery),
     sessionCache,
     accounts: new AccountsService(repos.users, keys, config.operatorUser),
     sessions: new SessionsService(

@@ -9,6 +9,8 @@ const generateKeyPair = promisify(generateKeyPairCb);
 
 export interface UserKey extends SigningKey {
   publicKeyPem: string;
+  /** The actor_keys row, to notice a rotation. */
+  rowId: number;
 }
 
 export async function newRsaKeyPair(): Promise<{ publicKeyPem: string; privateKeyPem: string }> {
@@ -28,14 +30,21 @@ export class KeysService {
     private readonly instance: Instance,
   ) {}
 
+  forget(userId: number): void {
+    this.cache.delete(userId);
+  }
+
   keyIdFor(username: string): string {
     return `${actorUrl(this.instance, username)}#main-key`;
   }
 
-  /** The user's active signing key, made now if they have none. */
-  async signingKey(user: { id: number; username: string }): Promise<UserKey> {
+  /**
+   * The user's active signing key, made now if they have none. `fresh` checks that the cached key is still
+   * the active one (a rotation in another process); HTTP deliveries ask for that, embedded signatures need not.
+   */
+  async signingKey(user: { id: number; username: string }, options: { fresh?: boolean } = {}): Promise<UserKey> {
     const cached = this.cache.get(user.id);
-    if (cached) return cached;
+    if (cached && (!options.fresh || (await this.keys.activeId(user.id)) === cached.rowId)) return cached;
     let row = await this.keys.active(user.id);
     if (!row) {
       const pair = await newRsaKeyPair();
@@ -47,7 +56,7 @@ export class KeysService {
       });
     }
     const privateKey: KeyObject = createPrivateKey(row.private_key_pem);
-    const key = { keyId: row.key_id, privateKey, publicKeyPem: row.public_key_pem };
+    const key = { keyId: row.key_id, privateKey, publicKeyPem: row.public_key_pem, rowId: row.id };
     this.cache.set(user.id, key);
     return key;
   }

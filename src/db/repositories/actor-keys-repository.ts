@@ -19,6 +19,17 @@ export class ActorKeysRepository {
     return ((await trx('actor_keys').where({ user_id: userId }).whereNull('retired_at').first()) as ActorKeyRow | undefined) ?? null;
   }
 
+  /** Retires the active key and makes this one active, in the caller's transaction. */
+  async replace(trx: Knex, key: Omit<ActorKeyRow, 'id' | 'created_at' | 'retired_at'>): Promise<void> {
+    await trx('actor_keys').where({ user_id: key.user_id }).whereNull('retired_at').update({ retired_at: trx.fn.now() });
+    await trx('actor_keys').insert(key);
+  }
+
+  async activeId(userId: number): Promise<number | null> {
+    const row = (await this.db('actor_keys').where({ user_id: userId }).whereNull('retired_at').first('id')) as { id: number } | undefined;
+    return row?.id ?? null;
+  }
+
   /** Inserts a key as the user's active one unless they already have one; returns the active key either way. */
   async insertIfNone(key: Omit<ActorKeyRow, 'id' | 'created_at' | 'retired_at'>): Promise<ActorKeyRow> {
     await this.db.raw(

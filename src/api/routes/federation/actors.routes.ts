@@ -1,6 +1,7 @@
 // Actors and their collections: Person documents (HTML profile for browsers), outbox, followers, following.
 import { actorUrl } from '../../../domain/activity-streams.js';
-import { NotFound } from '../../../domain/errors.js';
+import { Forbidden, NotFound } from '../../../domain/errors.js';
+import { requireSession } from '../../middleware/authenticate.js';
 import { actorDocument } from '../../../federation/actor-document.js';
 import { collection, collectionPage, parsePageQuery } from '../../../federation/collections.js';
 import { activityContentType } from '../../../federation/media-types.js';
@@ -92,6 +93,14 @@ export function actorsRoutes(router: AppRouter, deps: { services: Services; view
         PAGE_SIZE,
       ),
     );
+  });
+
+  router.post('/users/:name/key/rotate', async (ctx) => {
+    const session = await requireSession(ctx);
+    const user = await localUser(ctx);
+    if (user.id !== session.user.id) throw new Forbidden('Only the account itself can rotate its key.', 'not_owner');
+    const result = await services.actors.rotateKey(user);
+    ctx.body = { key_id: result.keyId, update_activity_id: result.activityId, followers_notified: result.followers };
   });
 
   router.get('/users/:name/following', async (ctx) => {
