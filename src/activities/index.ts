@@ -24,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
       maxContentBytes: deps.maxContentBytes,
     }),
     ...createDeliveryActivities({
+      delivery: services.delivery,
       http: services.http,
       repos: services.repos,
       keys: services.keys,

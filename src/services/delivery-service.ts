@@ -30,6 +30,33 @@ export class DeliveryService {
     }
   }
 
+  /**
+   * Starts the retries of hosts whose first attempt failed: one deliverToHost workflow per host (id
+   * deliver:<activity>:<host>, deduplicated by Temporal), started with parallel client calls rather than as
+   * child workflows, because a parent applies child starts one at a time (about 20 ms each on the dev server).
+   */
+  async startHosts(input: {
+    activityId: number;
+    activityUrl: string;
+    hosts: { host: string; waitSeconds: number }[];
+    retryDelays: number[];
+  }): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+      while (next < input.hosts.length) {
+        const { host, waitSeconds } = input.hosts[next++]!;
+        await this.client.workflow.start('deliverToHostWorkflow', {
+          taskQueue: this.taskQueue,
+          workflowId: `deliver:${input.activityUrl}:${host}`,
+          args: [{ activityId: input.activityId, host, retryDelays: input.retryDelays, firstAttempt: 1, initialWaitSeconds: waitSeconds }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(32, input.hosts.length) }, worker));
+  }
+
   /** Restarts fan-outs whose deliveries were planned but never attempted. */
   async sweep(olderThanMs = 60_000, limit = 200): Promise<number> {
     const stranded = await this.repos.deliveries.stranded(olderThanMs, limit);

@@ -67,7 +67,7 @@ export class InboxService {
       );
     }
     // The host answered us with a verified request, so it is alive: clear any unavailability.
-    await this.repos.deliveries.hostSucceeded(new URL(activity.actorId).host);
+    await this.repos.deliveries.hostHeardFrom(new URL(activity.actorId).host);
 
     const toDeliver: { id: number; activityId: string }[] = [];
     const isNew = await this.db.transaction(async (trx: Knex) => {

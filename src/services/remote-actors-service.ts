@@ -36,7 +36,12 @@ export interface FetchIdentity {
   privateKey: KeyObject;
 }
 
+const KEY_MEMO_MS = 60_000;
+
 export class RemoteActorsService {
+  /** Parsed keys of recent senders: most inbox traffic comes from a few actors. */
+  private readonly keyMemo = new Map<string, RemoteKey & { at: number }>();
+
   constructor(
     private readonly http: GuardedHttpClient,
     private readonly repo: RemoteActorsRepository,
@@ -59,15 +64,20 @@ export class RemoteActorsService {
 
   /** Refreshes the cache from a document the actor itself sent (an Update we verified). */
   async store(document: unknown, expectedId: string): Promise<void> {
-    await this.repo.upsert(this.parseActor(document, expectedId));
+    const fields = this.parseActor(document, expectedId);
+    await this.repo.upsert(fields);
+    if (fields.public_key_id) this.keyMemo.delete(fields.public_key_id);
   }
 
   async markGone(actorId: string): Promise<void> {
+    for (const [keyId, memo] of this.keyMemo) if (memo.actorId === actorId) this.keyMemo.delete(keyId);
     await this.repo.markGone(actorId);
   }
 
   /** The public key behind a keyId and the actor that owns it; null when it cannot be found. */
   async keyFor(keyId: string, refresh: boolean): Promise<RemoteKey | null> {
+    const memo = this.keyMemo.get(keyId);
+    if (!refresh && memo && Date.now() - memo.at < KEY_MEMO_MS) return memo;
     try {
       let actor = refresh ? null : await this.repo.findByKeyId(keyId);
       if (!actor || Date.now() - actor.fetched_at.getTime() >= CACHE_TTL_MS) {
@@ -75,7 +85,10 @@ export class RemoteActorsService {
         actor = await this.get(actorId, true);
       }
       if (actor.public_key_id !== keyId || !actor.public_key_pem) return null;
-      return { key: createPublicKey(actor.public_key_pem), actorId: actor.actor_id };
+      const found = { key: createPublicKey(actor.public_key_pem), actorId: actor.actor_id };
+      if (this.keyMemo.size > 10_000) this.keyMemo.clear();
+      this.keyMemo.set(keyId, { ...found, at: Date.now() });
+      return found;
     } catch (err) {
       if (err instanceof RemoteActorError) return null;
       throw err;

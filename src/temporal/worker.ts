@@ -28,6 +28,10 @@ export async function startWorker(settings: WorkerSettings): Promise<RunningWork
     workflowBundle: settings.workflowBundle ?? (await bundleWorkflows()),
     activities: settings.activities,
     shutdownGraceTime: '10 seconds',
+    // Bursts (a fan-out to hundreds of hosts) need pollers to scale with the backlog.
+    workflowTaskPollerBehavior: { type: 'autoscaling', maximum: 20 },
+    activityTaskPollerBehavior: { type: 'autoscaling', maximum: 40 },
+    maxConcurrentActivityTaskExecutions: 64,
   });
   const done = worker.run().finally(() => connection.close());
   return {

@@ -1,8 +1,8 @@
-// Fans one activity out: one child workflow per remote host (deliver:<activity>:<host>), started and left
-// to retry on its own schedule; pages through hosts and continues-as-new for very large audiences.
-import { continueAsNew, ParentClosePolicy, proxyActivities, startChild, WorkflowIdReusePolicy, workflowInfo } from '@temporalio/workflow';
+// Fans one activity out: a first attempt to every remote host (many hosts at once, inside activities), then
+// one deliverToHost workflow (deliver:<activity>:<host>) per host that still has deliveries pending, retrying
+// on its own schedule of days. Pages through hosts and continues-as-new for very large audiences.
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { deliverToHostWorkflow } from './deliver-to-host.workflow.js';
 
 export interface DeliverActivityInput {
   activityId: number;
@@ -12,10 +12,14 @@ export interface DeliverActivityInput {
   afterHost?: string | null;
 }
 
-const HOSTS_PER_PAGE = 100;
-const HOSTS_PER_RUN = 1000;
+const HOSTS_PER_PAGE = 200;
+const HOSTS_PER_RUN = 2000;
 
-const { pendingDeliveryHosts } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '1 minute' } });
+const { pendingDeliveryHosts, deliverFirstRound } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { maximumInterval: '1 minute' },
+});
 
 export async function deliverActivityWorkflow(input: DeliverActivityInput): Promise<{ hosts: number }> {
   let after = input.afterHost ?? null;
@@ -23,20 +27,8 @@ export async function deliverActivityWorkflow(input: DeliverActivityInput): Prom
   for (;;) {
     const hosts = await pendingDeliveryHosts({ activityId: input.activityId, afterHost: after, limit: HOSTS_PER_PAGE });
     if (hosts.length === 0) return { hosts: started };
-    for (const host of hosts) {
-      try {
-        await startChild(deliverToHostWorkflow, {
-          workflowId: `deliver:${input.activityUrl}:${host}`,
-          args: [{ activityId: input.activityId, host, retryDelays: input.retryDelays }],
-          // Each host retries for days on its own; this fan-out does not wait for them.
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        });
-      } catch (err) {
-        // Already delivering to this host (a re-run of the fan-out): that child carries on.
-        if ((err as Error).name !== 'WorkflowExecutionAlreadyStartedError') throw err;
-      }
-    }
+    // After a crash this step runs again: delivered inboxes are no longer pending, and retry workflows dedupe by id.
+    await deliverFirstRound({ activityId: input.activityId, activityUrl: input.activityUrl, hosts, retryDelays: input.retryDelays });
     started += hosts.length;
     after = hosts[hosts.length - 1]!;
     if (started >= HOSTS_PER_RUN || workflowInfo().continueAsNewSuggested) {

@@ -7,6 +7,9 @@ export interface DeliverToHostInput {
   activityId: number;
   host: string;
   retryDelays: number[];
+  /** Attempts already made (the fan-out makes the first), and how long to wait before the next. */
+  firstAttempt?: number;
+  initialWaitSeconds?: number;
 }
 
 const { deliveryRound } = proxyActivities<Activities>({
@@ -16,7 +19,8 @@ const { deliveryRound } = proxyActivities<Activities>({
 });
 
 export async function deliverToHostWorkflow(input: DeliverToHostInput): Promise<{ attempts: number }> {
-  for (let attempt = 0; ; attempt++) {
+  if (input.initialWaitSeconds) await sleep(input.initialWaitSeconds * 1000);
+  for (let attempt = input.firstAttempt ?? 0; ; attempt++) {
     const base = input.retryDelays[attempt];
     // Deterministic in workflows: Math.random is seeded per run. ±10 % spreads retries of many hosts apart.
     const retryInSeconds = base === undefined ? null : base * (0.9 + Math.random() * 0.2);

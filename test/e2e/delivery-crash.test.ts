@@ -3,6 +3,7 @@ import { contentHashOf } from '../../src/domain/content-hash.js';
 import { FakeFediverse } from '../doubles/fake-fediverse.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { client, registerAndLogin } from '../helpers/http.js';
+import { deliveryFinished } from '../helpers/delivery.js';
 import { spawnL2, type L2Process } from '../helpers/process.js';
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from '../helpers/server.js';
 
@@ -88,8 +89,7 @@ describe('fan-out survives a worker crash', () => {
     expect([...received.values()].every((ids) => ids.size === 1)).toBe(true);
 
     const row = await database.db('activities').where({ activity_id: activityId }).first();
-    const temporal = api.runtime.temporal;
-    await Promise.all(hosts.map((host) => temporal.workflow.getHandle(`deliver:${activityId}:${host.host}`).result()));
+    await deliveryFinished(api.runtime.temporal, database.db, activityId);
     const statuses = await database.db('deliveries').where({ activity_id: row.id }).groupBy('status').select('status').count('* as n');
     expect(statuses).toEqual([{ status: 'delivered', n: HOSTS * PER_HOST }]);
   });

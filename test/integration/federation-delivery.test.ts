@@ -4,6 +4,7 @@ import { contentHashOf } from '../../src/domain/content-hash.js';
 import { verifyRequest } from '../../src/federation/http-signatures.js';
 import { FakeFediverse } from '../doubles/fake-fediverse.js';
 import { client, registerAndLogin } from '../helpers/http.js';
+import { deliveryFinished } from '../helpers/delivery.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -49,10 +50,7 @@ async function registerAndDeliver(target: TestServer, userToken: string): Promis
   expect(res.status).toBe(201);
   const activityUrl: string = res.body.activity_id;
   const row = await target.database.db('activities').where({ activity_id: activityUrl }).first();
-  const temporal = target.runtime.temporal;
-  await temporal.workflow.getHandle(`deliver:${activityUrl}`).result();
-  const hosts = (await target.database.db('deliveries').where({ activity_id: row.id }).distinct('host')).map((r) => r.host as string);
-  await Promise.all(hosts.map((h) => temporal.workflow.getHandle(`deliver:${activityUrl}:${h}`).result()));
+  await deliveryFinished(target.runtime.temporal, target.database.db, activityUrl);
   return { activityUrl, rowId: row.id };
 }
 

@@ -73,18 +73,17 @@ export class DeliveriesRepository {
     return (await this.db('deliveries').where({ activity_id: activityId, host, status: 'pending' }).orderBy('id')) as DeliveryRow[];
   }
 
-  async recordAttempt(id: number, outcome: AttemptOutcome): Promise<void> {
-    await this.db('deliveries')
-      .where({ id })
-      .update({
-        status: outcome.status,
-        attempts: this.db.raw('attempts + 1'),
-        last_status: outcome.lastStatus,
-        last_error: outcome.lastError,
-        next_attempt_at: outcome.nextAttemptAt,
-        delivered_at: outcome.status === 'delivered' ? this.db.fn.now() : null,
-        updated_at: this.db.fn.now(),
-      });
+  /** Records the outcomes of a round in one statement. */
+  async recordAttempts(outcomes: (AttemptOutcome & { id: number })[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const values = outcomes.map(() => '(?::bigint, ?, ?::int, ?, ?::timestamptz)').join(', ');
+    await this.db.raw(
+      `UPDATE deliveries d SET status = v.status, attempts = d.attempts + 1, last_status = v.last_status, last_error = v.last_error,
+              next_attempt_at = v.next_attempt_at, delivered_at = CASE WHEN v.status = 'delivered' THEN now() END, updated_at = now()
+         FROM (VALUES ${values}) AS v (id, status, last_status, last_error, next_attempt_at)
+        WHERE d.id = v.id`,
+      outcomes.flatMap((o) => [o.id, o.status, o.lastStatus, o.lastError, o.nextAttemptAt]),
+    );
   }
 
   async scheduleRetry(ids: number[], at: Date): Promise<void> {
@@ -122,6 +121,14 @@ export class DeliveriesRepository {
       .insert({ host, consecutive_failures: 0, last_success_at: this.db.fn.now(), unavailable: false })
       .onConflict('host')
       .merge({ consecutive_failures: 0, failing_since: null, last_success_at: this.db.fn.now(), unavailable: false, last_error: null });
+  }
+
+  /** A host we had trouble with was heard from: forget the trouble (a no-op for healthy hosts). */
+  async hostHeardFrom(host: string): Promise<void> {
+    await this.db('instance_health')
+      .where({ host })
+      .andWhere((q) => q.where({ unavailable: true }).orWhere('consecutive_failures', '>', 0))
+      .update({ consecutive_failures: 0, failing_since: null, unavailable: false, last_error: null, last_success_at: this.db.fn.now() });
   }
 
   /** Records a failure; marks the host unavailable once it has failed continuously for unavailableAfterMs. */
