@@ -131,6 +131,37 @@ const variables = {
     schema: z.coerce.number().min(0).default(7),
     expected: 'days a remote host may fail before deliveries to it are skipped',
   },
+  OTS_CALENDARS: {
+    schema: z
+      .string()
+      .default(
+        'https://a.pool.opentimestamps.org,https://b.pool.opentimestamps.org,https://a.pool.eternitywall.com,https://ots.btc.catallaxy.com',
+      )
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim().replace(/\/+$/, ''))
+          .filter(Boolean),
+      )
+      .pipe(z.array(httpUrl).min(1)),
+    expected: 'a comma-separated list of OpenTimestamps calendar URLs',
+  },
+  OTS_MIN_CALENDARS: {
+    schema: z.coerce.number().int().min(1).default(2),
+    expected: 'how many calendars must accept a stamp (a whole number, at most the number of OTS_CALENDARS)',
+  },
+  BITCOIN_ESPLORA_URL: {
+    schema: httpUrl.default('https://blockstream.info/api').transform((v) => v.replace(/\/+$/, '')),
+    expected: 'the base URL of an Esplora API (e.g. https://blockstream.info/api)',
+  },
+  ANCHOR_INTERVAL: {
+    schema: z
+      .string()
+      .regex(/^\d+(s|m|h|d)$/)
+      .default('1h')
+      .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd']),
+    expected: 'a duration such as 30m, 1h or 1d',
+  },
   SESSION_TTL_HOURS: {
     schema: z.coerce.number().int().min(1).max(8760).default(720),
     expected: 'a number of hours between 1 and 8760',
@@ -158,6 +189,7 @@ export interface Config {
   maxContentBytes: number;
   deliveryRetryDelays: number[];
   hostUnavailableAfterMs: number;
+  ots: { calendars: string[]; minCalendars: number; esploraUrl: string; anchorIntervalSeconds: number };
   sessionTtlSeconds: number;
 }
 
@@ -185,6 +217,7 @@ export function originOf(url: string): string {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const v = parseAll(env);
+  if (v.OTS_MIN_CALENDARS > v.OTS_CALENDARS.length) throw new ConfigError('OTS_MIN_CALENDARS', configVariables.OTS_MIN_CALENDARS);
   return {
     domain: v.ARTDAG_DOMAIN,
     operatorUser: v.ARTDAG_USER,
@@ -207,6 +240,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxContentBytes: v.MAX_CONTENT_BYTES,
     deliveryRetryDelays: v.DELIVERY_RETRY_SCHEDULE ?? defaultRetryDelays(),
     hostUnavailableAfterMs: v.HOST_UNAVAILABLE_AFTER_DAYS * 24 * 3600_000,
+    ots: {
+      calendars: v.OTS_CALENDARS,
+      minCalendars: v.OTS_MIN_CALENDARS,
+      esploraUrl: v.BITCOIN_ESPLORA_URL,
+      anchorIntervalSeconds: v.ANCHOR_INTERVAL,
+    },
     sessionTtlSeconds: v.SESSION_TTL_HOURS * 3600,
   };
 }

@@ -114,7 +114,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       const running = worker;
       cleanups.push(() => running.stop());
       running.done.catch((err: unknown) => logger.fatal({ err }, 'Temporal worker stopped with an error'));
-      await ensureSchedules(temporal, config.temporal.taskQueue);
+      await ensureSchedules(temporal, config.temporal.taskQueue, config.ots.anchorIntervalSeconds);
     }
 
     let apiUrl: string | null = null;

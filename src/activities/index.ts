@@ -1,6 +1,7 @@
 // createActivities(deps): every activity the worker registers, built from injected dependencies.
 import type { Services } from '../services/index.js';
 import { withPermanentErrors } from '../temporal/failures.js';
+import { createAnchorActivities } from './anchors.activities.js';
 import { createDeliveryActivities } from './delivery.activities.js';
 import { createL1Activities } from './l1.activities.js';
 import { createMaintenanceActivities } from './maintenance.activities.js';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
       users: services.repos.users,
       maxContentBytes: deps.maxContentBytes,
     }),
+    ...createAnchorActivities({ anchors: services.anchors }),
     ...createDeliveryActivities({
       delivery: services.delivery,
       http: services.http,

@@ -12,6 +12,7 @@ import { errorHandler } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { anchorsRoutes } from './routes/anchors/anchors.routes.js';
 import { activitiesRoutes } from './routes/activities/activities.routes.js';
 import { assetsRoutes } from './routes/assets/assets.routes.js';
 import { jobsRoutes } from './routes/assets/jobs.routes.js';
@@ -57,6 +58,7 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   wellKnownRoutes(router, { services });
   actorsRoutes(router, { services, views });
   inboxRoutes(router, { services });
+  anchorsRoutes(router, { services, views });
   app.use(router.routes()).use(router.allowedMethods());
 
   // Koa's default 'error' event would print stack traces for errors we already handled and logged.

@@ -20,6 +20,9 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DeliveryService } from './delivery-service.js';
 import { ActorService } from './actor-service.js';
+import { AnchorsService } from './anchors-service.js';
+import { CalendarClient } from '../clients/calendar-client.js';
+import { EsploraHeaderSource } from '../clients/esplora-client.js';
 import { InboxService } from './inbox-service.js';
 import { RemoteActorsService } from './remote-actors-service.js';
 import { SessionCache } from './session-cache.js';
@@ -37,6 +40,7 @@ export interface Services {
   remoteActors: RemoteActorsService;
   inbox: InboxService;
   actors: ActorService;
+  anchors: AnchorsService;
   sessionCache: SessionCache;
   accounts: AccountsService;
   sessions: SessionsService;
@@ -80,6 +84,7 @@ export async function createServices(deps: {
     remoteActors,
     inbox: new InboxService(db, repos, remoteActors, keys, delivery, instance),
     actors: new ActorService(db, repos, keys, instance, delivery),
+    anchors: new AnchorsService(db, repos, new CalendarClient(http), new EsploraHeaderSource(http, config.ots.esploraUrl), config.ots),
     sessionCache,
     accounts: new AccountsService(repos.users, keys, config.operatorUser),
     sessions: new SessionsService(

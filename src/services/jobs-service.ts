@@ -37,8 +37,8 @@ export function statusUrl(jobId: string): string {
 
 export class JobsService {
   constructor(
-    private readonly client: Client,
-    private readonly taskQueue: string,
+    readonly client: Client,
+    readonly taskQueue: string,
   ) {}
 
   recordRun(input: RecordRunInput): Promise<WorkflowHandle> {
@@ -73,14 +73,14 @@ export class JobsService {
     return handle;
   }
 
-  /** The job's asset if it finishes within `seconds`; null if it is still running; throws its error if it failed. */
-  async result(handle: WorkflowHandle, seconds: number): Promise<AssetView | null> {
+  /** The workflow's result if it finishes within `seconds` (done: false if still running); throws its error if it failed. */
+  async result<T>(handle: WorkflowHandle, seconds: number): Promise<{ done: true; value: T } | { done: false }> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), seconds * 1000);
     try {
-      return (await this.client.withAbortSignal(abort.signal, () => handle.result())) as AssetView;
+      return { done: true, value: (await this.client.withAbortSignal(abort.signal, () => handle.result())) as T };
     } catch (err) {
-      if (abort.signal.aborted) return null;
+      if (abort.signal.aborted) return { done: false };
       throw this.jobError(err);
     } finally {
       clearTimeout(timer);

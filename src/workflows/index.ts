@@ -4,3 +4,5 @@ export * from './record-run.workflow.js';
 export * from './publish-cache.workflow.js';
 export * from './deliver-activity.workflow.js';
 export * from './deliver-to-host.workflow.js';
+export * from './anchor-batch.workflow.js';
+export * from './confirm-anchor.workflow.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PURGE_SCHEDULE_ID } from '../../src/temporal/schedules.js';
+import { ANCHOR_SCHEDULE_ID, PURGE_SCHEDULE_ID, SWEEP_SCHEDULE_ID } from '../../src/temporal/schedules.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -27,9 +27,13 @@ describe('purgeExpiredRevocationsWorkflow', () => {
     expect(await db('revoked_tokens').pluck('jti')).toEqual(['live-1']);
   });
 
-  it('is scheduled daily', async () => {
-    const description = await server.runtime.temporal.schedule.getHandle(PURGE_SCHEDULE_ID).describe();
-    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'purgeExpiredRevocationsWorkflow' });
-    expect(description.spec.intervals?.[0]?.every).toBe(24 * 3600_000);
+  it.each([
+    [PURGE_SCHEDULE_ID, 'purgeExpiredRevocationsWorkflow', 24 * 3600_000],
+    [SWEEP_SCHEDULE_ID, 'sweepDeliveriesWorkflow', 60_000],
+    [ANCHOR_SCHEDULE_ID, 'anchorBatchWorkflow', 3600_000],
+  ])('schedule %s runs %s every %d ms', async (id, workflowType, every) => {
+    const description = await server.runtime.temporal.schedule.getHandle(id).describe();
+    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType });
+    expect(description.spec.intervals?.[0]?.every).toBe(every);
   });
 });

@@ -2,6 +2,7 @@
 import type { Db } from '../knex.js';
 import { ActivitiesRepository } from './activities-repository.js';
 import { ActorKeysRepository } from './actor-keys-repository.js';
+import { AnchorsRepository } from './anchors-repository.js';
 import { AssetsRepository } from './assets-repository.js';
 import { DeliveriesRepository } from './deliveries-repository.js';
 import { FollowersRepository } from './followers-repository.js';
@@ -24,6 +25,7 @@ export interface Repositories {
   inbox: InboxActivitiesRepository;
   deliveries: DeliveriesRepository;
   interactions: InteractionsRepository;
+  anchors: AnchorsRepository;
 }
 
 export function createRepositories(db: Db): Repositories {
@@ -39,5 +41,6 @@ export function createRepositories(db: Db): Repositories {
     inbox: new InboxActivitiesRepository(db),
     deliveries: new DeliveriesRepository(db),
     interactions: new InteractionsRepository(db),
+    anchors: new AnchorsRepository(db),
   };
 }

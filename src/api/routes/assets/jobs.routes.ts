@@ -4,6 +4,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Config } from '../../../config.js';
 import { Forbidden } from '../../../domain/errors.js';
 import type { Services } from '../../../services/index.js';
+import type { AssetView } from '../../../services/asset-view.js';
 import { statusUrl } from '../../../services/jobs-service.js';
 import type { AppContext, AppRouter } from '../../context.js';
 import { requireSession } from '../../middleware/authenticate.js';
@@ -21,8 +22,9 @@ export function jobsRoutes(router: AppRouter, deps: { services: Services; config
 
   async function answer(ctx: AppContext, handle: WorkflowHandle, bodyWait: number | undefined): Promise<void> {
     const wait = bodyWait ?? validate(waitQuery, ctx.query, 'query').wait ?? 20;
-    const asset = await jobs.result(handle, wait);
-    if (asset) {
+    const outcome = await jobs.result<AssetView>(handle, wait);
+    if (outcome.done) {
+      const asset = outcome.value;
       ctx.status = 201;
       ctx.set('Location', `/assets/${asset.name}`);
       ctx.body = asset;
