@@ -1,8 +1,10 @@
 // Starts embedded Postgres and the Temporal dev server once per test run, migrates a template database
 // that every test file clones, and bundles the workflows once.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, createDatabaseIfMissing } from '../../src/bootstrap/embedded-postgres.js';
 import { startTemporalDevServer } from '../../src/bootstrap/embedded-temporal.js';
@@ -22,11 +24,24 @@ declare module 'vitest' {
 }
 
 export const TEMPLATE_DB = 'artdag_template';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const TOOL_INSTALLS = ['test/oracle/install-ots.sh'];
+
+function runScript(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(repoRoot, script)], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} failed with exit code ${code}`))));
+  });
+}
 export const TEST_NAMESPACE = 'artdag-test';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'artdag-test-'));
   fs.chmodSync(root, 0o755);
+  // Tools installed here, off the tests' event loops: a long synchronous install inside a test stalls its server.
+  const tools = Promise.all(TOOL_INSTALLS.map(runScript));
   const [pg, temporal, bundle] = await Promise.all([
     startEmbeddedPostgres({
       dir: path.join(root, 'pg'),
@@ -38,6 +53,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     startTemporalDevServer({ namespace: TEST_NAMESPACE, ui: false, logFile: path.join(root, 'temporal.log') }),
     bundleWorkflows(),
   ]);
+  await tools;
   const template = createDb(pg.url, 1);
   await migrateLatest(template);
   await template.destroy();
