@@ -162,6 +162,13 @@ const variables = {
       .transform((v) => Number(v.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[v.slice(-1) as 's' | 'm' | 'h' | 'd']),
     expected: 'a duration such as 30m, 1h or 1d',
   },
+  STORAGE_ENCRYPTION_KEY: {
+    schema: z
+      .string()
+      .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/)
+      .optional(),
+    expected: '32 bytes as 64 hex characters or base64, or unset to generate one in ARTDAG_DATA',
+  },
   SESSION_TTL_HOURS: {
     schema: z.coerce.number().int().min(1).max(8760).default(720),
     expected: 'a number of hours between 1 and 8760',
@@ -190,6 +197,7 @@ export interface Config {
   deliveryRetryDelays: number[];
   hostUnavailableAfterMs: number;
   ots: { calendars: string[]; minCalendars: number; esploraUrl: string; anchorIntervalSeconds: number };
+  storageEncryptionKey: string | undefined;
   sessionTtlSeconds: number;
 }
 
@@ -246,6 +254,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       esploraUrl: v.BITCOIN_ESPLORA_URL,
       anchorIntervalSeconds: v.ANCHOR_INTERVAL,
     },
+    storageEncryptionKey: v.STORAGE_ENCRYPTION_KEY,
     sessionTtlSeconds: v.SESSION_TTL_HOURS * 3600,
   };
 }

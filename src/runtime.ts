@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { createActivities } from './activities/index.js';
 import { createApp } from './api/app.js';
 import { loadOrCreateSecret } from './bootstrap/secret-file.js';
+import { parseKey } from './domain/secret-box.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/knex.js';
 import { migrateLatest } from './db/migrate.js';
@@ -91,6 +92,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       config,
       db,
       jwtSecret: options.jwtSecret,
+      storageKey: parseKey(config.storageEncryptionKey ?? loadOrCreateSecret(path.join(config.dataDir, 'secrets', 'storage-key'), 32)),
       temporal,
       logger,
     });

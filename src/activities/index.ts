@@ -4,6 +4,7 @@ import { withPermanentErrors } from '../temporal/failures.js';
 import { createAnchorActivities } from './anchors.activities.js';
 import { createDeliveryActivities } from './delivery.activities.js';
 import { createL1Activities } from './l1.activities.js';
+import { createStorageActivities } from './storage.activities.js';
 import { createMaintenanceActivities } from './maintenance.activities.js';
 
 export interface ActivityDeps {
@@ -18,13 +19,14 @@ export function createActivities(deps: ActivityDeps) {
     ...createMaintenanceActivities({ repos: services.repos, delivery: services.delivery }),
     ...createL1Activities({
       l1: services.l1,
-      storage: services.storage,
+      storage: services.storage.serverStore,
       sessions: services.sessions,
       assets: services.assets,
       users: services.repos.users,
       maxContentBytes: deps.maxContentBytes,
     }),
     ...createAnchorActivities({ anchors: services.anchors }),
+    ...createStorageActivities({ repos: services.repos, storage: services.storage, maxContentBytes: deps.maxContentBytes }),
     ...createDeliveryActivities({
       delivery: services.delivery,
       http: services.http,

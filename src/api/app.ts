@@ -12,6 +12,7 @@ import { errorHandler } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
+import { storageRoutes } from './routes/storage/storage.routes.js';
 import { anchorsRoutes } from './routes/anchors/anchors.routes.js';
 import { activitiesRoutes } from './routes/activities/activities.routes.js';
 import { assetsRoutes } from './routes/assets/assets.routes.js';
@@ -53,12 +54,13 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   authRoutes(router, { accounts: services.accounts, sessions: services.sessions, instance });
   authPages(router, { accounts: services.accounts, sessions: services.sessions, views });
   jobsRoutes(router, { services, config });
-  assetsRoutes(router, { services, views });
+  assetsRoutes(router, { services, views, maxContentBytes: config.maxContentBytes });
   activitiesRoutes(router, { services, views });
   wellKnownRoutes(router, { services });
   actorsRoutes(router, { services, views });
   inboxRoutes(router, { services });
   anchorsRoutes(router, { services, views });
+  storageRoutes(router, { services, views });
   app.use(router.routes()).use(router.allowedMethods());
 
   // Koa's default 'error' event would print stack traces for errors we already handled and logged.

@@ -33,6 +33,11 @@ export class Views {
     });
   }
 
+  /** A partial for HTMX to swap in. */
+  async fragment(template: string, data: Record<string, unknown>): Promise<string> {
+    return await this.eta.renderAsync(template, data);
+  }
+
   /** Renders without session lookup (used by the error handler, which must not fail again). */
   async bare(template: string, data: PageData): Promise<string> {
     return await this.eta.renderAsync(template, { ...data, currentUser: null, csrfToken: '', instance: this.instance });

@@ -9,7 +9,8 @@ import { L1Client } from '../clients/l1-client.js';
 import type { Instance } from '../domain/activity-streams.js';
 import { SOFTWARE_VERSION } from '../domain/software.js';
 import { LocalStorageProvider } from '../storage/local-provider.js';
-import type { StorageProvider } from '../storage/storage-provider.js';
+import { guardedAgents } from '../storage/outbound-guard.js';
+import { StorageService } from './storage-service.js';
 import { AccountsService } from './accounts-service.js';
 import { AssetsService } from './assets-service.js';
 import { KeysService } from './keys-service.js';
@@ -32,7 +33,7 @@ export interface Services {
   instance: Instance;
   http: GuardedHttpClient;
   l1: L1Client;
-  storage: StorageProvider;
+  storage: StorageService;
   repos: Repositories;
   keys: KeysService;
   delivery: DeliveryService;
@@ -48,13 +49,17 @@ export interface Services {
   jobs: JobsService;
 }
 
-export async function createServices(deps: {
+export interface ServiceDeps {
   config: Config;
   db: Db;
   jwtSecret: string;
+  /** AES-256 key that seals storage credentials. */
+  storageKey: Buffer;
   temporal: Client;
   logger: Logger;
-}): Promise<Services> {
+}
+
+export async function createServices(deps: ServiceDeps): Promise<Services> {
   const { config, db } = deps;
   const repos = createRepositories(db);
   const sessionCache = new SessionCache();
@@ -76,7 +81,13 @@ export async function createServices(deps: {
     instance,
     http,
     l1: new L1Client(http),
-    storage: new LocalStorageProvider(path.join(config.dataDir, 'content')),
+    storage: new StorageService(
+      repos.storage,
+      new LocalStorageProvider(path.join(config.dataDir, 'content')),
+      deps.storageKey,
+      guardedAgents(config.allowPrivateNetwork),
+      config.allowPrivateNetwork,
+    ),
     repos,
     keys,
     delivery,

@@ -49,6 +49,17 @@ export class JobsService {
     return this.start('publish-cache', `publish-cache:${input.l1Server}:${input.contentHash}`, input.username, [input]);
   }
 
+  /** Pins an asset's bytes to its owner's providers (id pin:<hash>; a running pin job is reused). */
+  async startPin(contentHash: string): Promise<void> {
+    await this.client.workflow.start('pinAssetWorkflow', {
+      taskQueue: this.taskQueue,
+      workflowId: `pin:${contentHash}`,
+      args: [{ contentHash }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+  }
+
   /** Starts the job, or attaches to the one already running or completed under the same id. */
   private async start(kind: JobKind, workflowId: string, username: string, args: unknown[]): Promise<WorkflowHandle> {
     let handle: WorkflowHandle;

@@ -7,7 +7,15 @@ import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { contentHasher, isContentHash } from '../domain/content-hash.js';
-import { ContentHashMismatch, ContentTooLarge, type PutOptions, type StorageProvider, type StoredObject } from './storage-provider.js';
+import {
+  ContentHashMismatch,
+  ContentTooLarge,
+  type ByteRange,
+  type Diagnosis,
+  type PutOptions,
+  type StorageProvider,
+  type StoredObject,
+} from './storage-provider.js';
 
 export class LocalStorageProvider implements StorageProvider {
   readonly kind = 'local';
@@ -34,8 +42,7 @@ export class LocalStorageProvider implements StorageProvider {
       },
     });
     try {
-      const out = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
-      await pipeline(source, meter, out);
+      await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
       const handle = await fs.open(tmp, 'r');
       await handle.sync();
       await handle.close();
@@ -50,26 +57,48 @@ export class LocalStorageProvider implements StorageProvider {
     }
   }
 
-  async get(contentHash: string): Promise<Readable | null> {
-    const file = this.pathOf(contentHash);
+  async get(contentHash: string, range?: ByteRange): Promise<Readable | null> {
+    if (!(await this.has(contentHash))) return null;
+    return createReadStream(this.pathOf(contentHash), range ? { start: range.start, end: range.end } : {});
+  }
+
+  async stat(contentHash: string): Promise<{ size: number } | null> {
     try {
-      await fs.access(file);
+      return { size: (await fs.stat(this.pathOf(contentHash))).size };
     } catch {
       return null;
     }
-    return createReadStream(file);
   }
 
   async has(contentHash: string): Promise<boolean> {
-    try {
-      await fs.access(this.pathOf(contentHash));
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.stat(contentHash)) !== null;
   }
 
   async remove(contentHash: string): Promise<void> {
     await fs.rm(this.pathOf(contentHash), { force: true });
+  }
+
+  async test(): Promise<Diagnosis> {
+    const probe = path.join(this.root, 'tmp', `probe-${randomBytes(6).toString('hex')}`);
+    const checks: Diagnosis['checks'] = [];
+    try {
+      await fs.mkdir(path.dirname(probe), { recursive: true });
+      await fs.writeFile(probe, 'probe');
+      checks.push({ name: 'write', ok: true, detail: `wrote a probe file under ${this.root}` });
+      await fs.rm(probe);
+      checks.push({ name: 'delete', ok: true, detail: 'removed the probe file' });
+      const { bavail, bsize } = await fs.statfs(this.root);
+      checks.push({ name: 'space', ok: true, detail: `${Math.floor((bavail * bsize) / 1024 ** 3)} GiB free` });
+      return { ok: true, message: `The server's disk at ${this.root} is writable.`, checks };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      checks.push({ name: 'write', ok: false, detail: (err as Error).message });
+      return {
+        ok: false,
+        failure: code === 'EACCES' || code === 'EPERM' ? 'permission' : 'other',
+        message: `Cannot write under ${this.root}: ${(err as Error).message}`,
+        checks,
+      };
+    }
   }
 }

@@ -12,16 +12,41 @@ export interface PutOptions {
 export interface StoredObject {
   contentHash: string;
   size: number;
+  /** Where the provider keeps it (path, s3://bucket/key, ipfs://cid). */
   location: string;
+  /** IPFS CID (CIDv1, raw leaves) when the provider is IPFS. */
   cid?: string;
 }
 
+/** Inclusive byte range, as in HTTP Range. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export type DiagnosisFailure = 'dns' | 'refused' | 'timeout' | 'tls' | 'auth' | 'bucket_missing' | 'permission' | 'not_found' | 'other';
+
+export interface Diagnosis {
+  ok: boolean;
+  /** What failed, in a word a UI can switch on. */
+  failure?: DiagnosisFailure;
+  /** One sentence a person can act on. */
+  message: string;
+  checks: { name: string; ok: boolean; detail: string }[];
+}
+
 export interface StorageProvider {
-  readonly kind: string;
+  readonly kind: 'local' | 's3' | 'ipfs';
   put(source: Readable, options: PutOptions): Promise<StoredObject>;
-  get(contentHash: string): Promise<Readable | null>;
+  /** The bytes (or a range of them), or null when this provider does not have the content. */
+  get(contentHash: string, range?: ByteRange): Promise<Readable | null>;
+  /** Size in bytes, or null when absent. */
+  stat(contentHash: string): Promise<{ size: number } | null>;
   has(contentHash: string): Promise<boolean>;
+  /** Deletes (S3, local) or unpins (IPFS); absent content is not an error. */
   remove(contentHash: string): Promise<void>;
+  /** A real round trip to the backend that says exactly what is wrong. */
+  test(): Promise<Diagnosis>;
 }
 
 export class ContentHashMismatch extends AppError {

@@ -6,3 +6,4 @@ export * from './deliver-activity.workflow.js';
 export * from './deliver-to-host.workflow.js';
 export * from './anchor-batch.workflow.js';
 export * from './confirm-anchor.workflow.js';
+export * from './pin-asset.workflow.js';

@@ -4,6 +4,7 @@ import type { Activities } from '../activities/index.js';
 import type { AssetType } from '../domain/asset-rules.js';
 import type { AssetView } from '../services/asset-view.js';
 import { jobStepQuery, type JobStep } from './record-run.workflow.js';
+import { startPinning } from './pin-asset.workflow.js';
 import { l1RetryPolicy } from './retry-policies.js';
 
 export interface PublishCacheInput {
@@ -50,6 +51,7 @@ export async function publishCacheWorkflow(input: PublishCacheInput): Promise<As
     description: input.description,
     content,
   });
+  await startPinning(asset.content_hash);
   step = 'completed';
   return asset;
 }

@@ -4,6 +4,7 @@ import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { AssetType } from '../domain/asset-rules.js';
 import type { AssetView } from '../services/asset-view.js';
+import { startPinning } from './pin-asset.workflow.js';
 import { l1RetryPolicy } from './retry-policies.js';
 
 export interface RecordRunInput {
@@ -62,6 +63,7 @@ export async function recordRunWorkflow(input: RecordRunInput): Promise<AssetVie
     content,
     run,
   });
+  await startPinning(asset.content_hash);
   step = 'completed';
   return asset;
 }

@@ -1,7 +1,8 @@
 // A fake Art DAG L1 on a real loopback HTTP server, serving runs and cached bytes, with faults to switch on per path.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 
 export interface FakeRun {
   run_id: string;
@@ -111,6 +112,8 @@ export class FakeL1 {
   private readonly server = http.createServer((req, res) => this.handle(req, res));
   private readonly runs = new Map<string, FakeRun>();
   private readonly cache = new Map<string, Buffer>();
+  /** Large items generated on the fly (never held in memory), by hash → size. */
+  private readonly generated = new Map<string, number>();
   private readonly faults = new Map<string, FaultEntry>();
   private readonly waiters: { predicate: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }[] = [];
   private readonly closes = new WeakMap<RecordedRequest, Promise<void>>();
@@ -131,6 +134,15 @@ export class FakeL1 {
 
   get url(): string {
     return this.origin;
+  }
+
+  /** A cache item of `size` pseudo-random bytes produced while streaming; resolves to its hash. */
+  async addGeneratedItem(size: number): Promise<string> {
+    const hasher = createHash('sha3-256');
+    for await (const chunk of generate(size)) hasher.update(chunk);
+    const hash = hasher.digest('hex');
+    this.generated.set(hash, size);
+    return hash;
   }
 
   addCacheItem(bytes: Buffer): string {
@@ -233,6 +245,12 @@ export class FakeL1 {
   }
 
   private respond(recorded: RecordedRequest, res: http.ServerResponse, fault?: Fault): void {
+    const size = !fault && !this.bearerCheck ? this.generated.get(recorded.path.replace(/^\/cache\//, '')) : undefined;
+    if (size !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size });
+      Readable.from(generate(size)).pipe(res);
+      return;
+    }
     const reply = this.route(recorded);
     if (fault?.kind === 'wrong-bytes' && reply.status === 200) reply.body = Buffer.from(reply.body.map((b) => b ^ 0xff));
     if (fault?.kind !== 'truncate') return send(res, reply);
@@ -258,5 +276,16 @@ export class FakeL1 {
     }
     const bytes = this.cache.get(key);
     return bytes ? { status: 200, type: 'application/octet-stream', body: bytes } : json(404, { detail: 'Cache item not found' });
+  }
+}
+
+/** Deterministic pseudo-random content: a fixed random MiB with a block counter stamped into each copy. */
+const BLOCK = randomBytes(1024 * 1024);
+
+export function* generate(size: number): Generator<Buffer> {
+  for (let offset = 0, block = 0; offset < size; offset += BLOCK.length, block++) {
+    const chunk = Buffer.from(BLOCK.subarray(0, Math.min(BLOCK.length, size - offset)));
+    if (chunk.length >= 4) chunk.writeUInt32BE(block >>> 0, 0);
+    yield chunk;
   }
 }

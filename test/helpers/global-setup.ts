@@ -26,7 +26,7 @@ declare module 'vitest' {
 export const TEMPLATE_DB = 'artdag_template';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const TOOL_INSTALLS = ['test/oracle/install-ots.sh'];
+const TOOL_INSTALLS = ['test/oracle/install-ots.sh', 'storage/install-seaweedfs.sh', 'storage/install-kubo.sh'];
 
 function runScript(script: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -14,7 +14,8 @@ function presentedToken(ctx: AppContext): string {
   const header = ctx.get('X-CSRF-Token');
   if (header) return header;
   const body = ctx.request.body as Record<string, unknown> | undefined;
-  const field = body && typeof body === 'object' ? body._csrf : undefined;
+  const field = body && typeof body === 'object' ? body._csrf : ctx.query._csrf;
+  // Multipart uploads are streamed, not parsed here: their forms put the token in the query string.
   return typeof field === 'string' ? field : '';
 }
 

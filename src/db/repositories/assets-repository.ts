@@ -140,6 +140,10 @@ export class AssetsRepository {
     await trx('assets').where({ id }).update(fields);
   }
 
+  async setIpfsCid(id: number, cid: string): Promise<void> {
+    await this.db('assets').where({ id }).whereNull('ipfs_cid').update({ ipfs_cid: cid });
+  }
+
   async count(): Promise<number> {
     const row = (await this.db('assets').count<{ count: string }[]>('* as count'))[0];
     return Number(row?.count ?? 0);

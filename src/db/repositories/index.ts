@@ -11,6 +11,7 @@ import { InteractionsRepository } from './interactions-repository.js';
 import { RemoteActorsRepository } from './remote-actors-repository.js';
 import { RevokedTokensRepository } from './revoked-tokens-repository.js';
 import { StatsRepository } from './stats-repository.js';
+import { StorageProvidersRepository } from './storage-providers-repository.js';
 import { UsersRepository } from './users-repository.js';
 
 export interface Repositories {
@@ -26,6 +27,7 @@ export interface Repositories {
   deliveries: DeliveriesRepository;
   interactions: InteractionsRepository;
   anchors: AnchorsRepository;
+  storage: StorageProvidersRepository;
 }
 
 export function createRepositories(db: Db): Repositories {
@@ -42,5 +44,6 @@ export function createRepositories(db: Db): Repositories {
     deliveries: new DeliveriesRepository(db),
     interactions: new InteractionsRepository(db),
     anchors: new AnchorsRepository(db),
+    storage: new StorageProvidersRepository(db),
   };
 }

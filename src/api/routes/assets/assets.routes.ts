@@ -1,5 +1,5 @@
 // The asset registry API: register, list, read, change; browsers get the list and asset pages.
-import { NotFound } from '../../../domain/errors.js';
+import { AppError, NotFound } from '../../../domain/errors.js';
 import type { Services } from '../../../services/index.js';
 import type { AppRouter } from '../../context.js';
 import { requireSession } from '../../middleware/authenticate.js';
@@ -7,14 +7,20 @@ import { wantsHtml } from '../../negotiate.js';
 import { decodeCursor, nextCursor } from '../../pagination.js';
 import { bodyOf, validate } from '../../validate.js';
 import type { Views } from '../../views.js';
-import { assetName, listAssetsQuery, patchAssetBody, registerAssetBody } from './assets.schema.js';
+import { assetName, listAssetsQuery, patchAssetBody, registerAssetBody, uploadFields } from './assets.schema.js';
+import { parseRange } from './range.js';
+import { receiveUpload } from './upload.js';
+import type { AppContext } from '../../context.js';
+import type { UserRow } from '../../../db/repositories/users-repository.js';
+import { parseContentHash } from '../../../domain/content-hash.js';
 
-export function assetsRoutes(router: AppRouter, deps: { services: Services; views: Views }): void {
+export function assetsRoutes(router: AppRouter, deps: { services: Services; views: Views; maxContentBytes: number }): void {
   const { services, views } = deps;
   const { assets, repos } = services;
 
   router.post('/assets', async (ctx) => {
     const session = await requireSession(ctx);
+    if (ctx.is('multipart/form-data')) return upload(ctx, session.user);
     const input = validate(registerAssetBody, bodyOf(ctx));
     const { asset, created } = await assets.register(session.user, {
       name: input.name,
@@ -32,6 +38,70 @@ export function assetsRoutes(router: AppRouter, deps: { services: Services; view
     ctx.status = created ? 201 : 200;
     ctx.set('Location', `/assets/${asset.name}`);
     ctx.body = asset;
+  });
+
+  /** Registers uploaded bytes: hash computed by the server, stored, then pinned to the owner's providers. */
+  async function upload(ctx: AppContext, user: UserRow): Promise<void> {
+    const received = await receiveUpload(ctx, services.storage.serverStore, deps.maxContentBytes, (fields) =>
+      typeof fields.content_hash === 'string' ? (parseContentHash(fields.content_hash) ?? undefined) : undefined,
+    );
+    const hash = received.stored.contentHash;
+    try {
+      const input = validate(uploadFields, { ...received.fields, content_hash: undefined });
+      const { asset, created } = await assets.register(user, {
+        name: input.name,
+        contentHash: hash,
+        assetType: input.asset_type,
+        tags: input.tags ?? [],
+        description: input.description ?? null,
+        ipfsCid: null,
+        provenance: null,
+        l1Server: null,
+        runId: null,
+        sizeBytes: received.stored.size,
+        mediaType: received.mediaType,
+      });
+      await services.jobs.startPin(hash);
+      ctx.status = created ? 201 : 200;
+      ctx.set('Location', `/assets/${asset.name}`);
+      if (wantsHtml(ctx)) return ctx.redirect(`/asset/${encodeURIComponent(asset.name)}`);
+      ctx.body = asset;
+    } catch (err) {
+      // Keep no bytes that no asset owns.
+      if (!(await repos.assets.findByHash(hash))) await services.storage.serverStore.remove(hash);
+      throw err;
+    }
+  }
+
+  router.get('/assets/:name/content', async (ctx) => {
+    const name = validate(assetName, ctx.params.name, 'path');
+    const row = await repos.assets.findByName(name);
+    if (!row) throw new NotFound(`No asset named "${name}".`);
+    const pinned = (await repos.storage.pinsFor(row.id)).filter((p) => p.status === 'pinned').map((p) => p.provider_id);
+    const providers = (await repos.storage.forUser(row.owner_id)).filter((p) => pinned.includes(p.id));
+    const size = (await services.storage.open(row.content_hash, providers))?.size;
+    if (size === undefined)
+      throw new NotFound(`No copy of "${name}" is held by this server or its owner's providers.`, 'content_unavailable');
+    const range = parseRange(ctx.get('Range'), size);
+    if (range === 'unsatisfiable') {
+      ctx.set('Content-Range', `bytes */${size}`);
+      throw new AppError(416, 'range_not_satisfiable', `The requested range is outside the ${size} bytes of this content.`);
+    }
+    const opened = await services.storage.open(row.content_hash, providers, range ?? undefined);
+    if (!opened) throw new NotFound(`No copy of "${name}" is available right now.`, 'content_unavailable');
+    ctx.set('Accept-Ranges', 'bytes');
+    ctx.set('ETag', `"${row.content_hash}"`);
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.set('Content-Disposition', `inline; filename="${row.name}"`);
+    ctx.type = row.media_type ?? 'application/octet-stream';
+    if (range) {
+      ctx.status = 206;
+      ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+      ctx.length = range.end - range.start + 1;
+    } else {
+      ctx.length = size;
+    }
+    ctx.body = opened.stream;
   });
 
   router.get('/assets', async (ctx) => {
@@ -87,6 +157,14 @@ export function assetsRoutes(router: AppRouter, deps: { services: Services; view
       title: row.name,
       asset: assets.view(row),
       history: history.map((a) => ({ uuid: a.uuid, type: a.activity_type, index: a.id, published: a.published_at.toISOString() })),
+      pins: (await repos.storage.pinsFor(row.id)).map((p) => ({
+        provider: p.provider_name,
+        type: p.provider_type,
+        status: p.status,
+        cid: p.cid,
+        error: p.last_error,
+      })),
+      held: await services.storage.serverStore.has(row.content_hash),
     });
   });
 }

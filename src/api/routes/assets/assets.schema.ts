@@ -82,3 +82,14 @@ export const listAssetsQuery = z.object({
     .transform((s) => s.trim().replace(/^#/, '').toLowerCase())
     .optional(),
 });
+
+/** The fields of a multipart upload: like a registration, but the server computes the hash. */
+export const uploadFields = z.object(
+  {
+    name: assetName,
+    asset_type: assetType,
+    tags: tags.optional(),
+    description: description.optional(),
+  },
+  { error: 'must hold name and asset_type' },
+);

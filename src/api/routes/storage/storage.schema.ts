@@ -1,0 +1,96 @@
+// Request schemas for storage providers: one shape per backend type, for JSON and for the HTML form.
+import { z } from 'zod';
+
+const name = z
+  .string({ error: 'is required (a string)' })
+  .trim()
+  .min(1, { error: 'is required' })
+  .max(60, { error: 'must be at most 60 characters' });
+const url = z.string({ error: 'is required (a URL)' }).url({ error: 'must be an http(s) URL' });
+const common = {
+  name,
+  enabled: z.boolean({ error: 'must be true or false' }).optional(),
+  priority: z.number().int().min(-100).max(100).optional(),
+};
+
+export const s3Config = z.object(
+  {
+    endpoint: url.optional(),
+    region: z.string({ error: 'is required' }).regex(/^[a-z0-9-]{1,40}$/, { error: 'must be a region name such as us-east-1' }),
+    bucket: z
+      .string({ error: 'is required' })
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'must be a valid bucket name (3-63 characters of a-z, 0-9, . and -)' }),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9!_.*'()/-]{0,200}$/, { error: 'may only hold S3-safe key characters' })
+      .refine((p) => !p.split('/').includes('..'), { error: 'must not contain ".."' })
+      .optional(),
+    force_path_style: z.boolean().optional(),
+  },
+  { error: 'must be an object' },
+);
+export const s3Secrets = z.object(
+  {
+    access_key_id: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+    secret_access_key: z.string({ error: 'is required' }).min(1, { error: 'is required' }),
+  },
+  { error: 'must hold access_key_id and secret_access_key' },
+);
+export const ipfsConfig = z.object({ api_url: url }, { error: 'must be an object with api_url' });
+export const ipfsSecrets = z.object({ authorization: z.string().min(1).optional() }, { error: 'must be an object' });
+
+export const providerInput = z.discriminatedUnion(
+  'type',
+  [
+    z.object({ ...common, type: z.literal('local'), config: z.object({}).optional(), secrets: z.object({}).optional() }),
+    z.object({ ...common, type: z.literal('s3'), config: s3Config, secrets: s3Secrets }),
+    z.object({ ...common, type: z.literal('ipfs'), config: ipfsConfig, secrets: ipfsSecrets.optional() }),
+  ],
+  { error: 'type must be one of local, s3, ipfs' },
+);
+export type ProviderInput = z.output<typeof providerInput>;
+
+export const providerPatch = z
+  .object(
+    {
+      name: name.optional(),
+      enabled: z.boolean({ error: 'must be true or false' }).optional(),
+      priority: z.number().int().min(-100).max(100).optional(),
+      config: z.record(z.string(), z.unknown()).optional(),
+      secrets: z.record(z.string(), z.unknown()).optional(),
+      type: z.never({ error: 'cannot be changed: add a new provider instead' }).optional(),
+    },
+    { error: 'must be an object' },
+  )
+  .refine((p) => Object.keys(p).length > 0, { error: 'nothing to change' });
+
+/** The flat HTML form (one field per input) turned into the JSON shape. */
+export function fromForm(form: Record<string, unknown>): unknown {
+  const text = (key: string) => (typeof form[key] === 'string' && form[key] !== '' ? (form[key] as string) : undefined);
+  const type = text('type');
+  const base = {
+    name: text('name'),
+    type,
+    enabled: form.enabled === undefined ? undefined : form.enabled === 'on' || form.enabled === 'true',
+  };
+  if (type === 's3') {
+    return {
+      ...base,
+      config: {
+        endpoint: text('endpoint'),
+        region: text('region'),
+        bucket: text('bucket'),
+        prefix: text('prefix'),
+        force_path_style: form.force_path_style === 'on',
+      },
+      secrets: { access_key_id: text('access_key_id'), secret_access_key: text('secret_access_key') },
+    };
+  }
+  if (type === 'ipfs')
+    return {
+      ...base,
+      config: { api_url: text('api_url') },
+      secrets: text('authorization') ? { authorization: text('authorization') } : undefined,
+    };
+  return base;
+}
