@@ -145,6 +145,7 @@ export class S3StorageProvider implements StorageProvider {
   }
 
   async put(source: Readable, options: PutOptions): Promise<StoredObject> {
+    if (options.expectedHash) return await this.putKnown(source, options.expectedHash, options);
     const tmpKey = `${this.prefix}tmp/${randomBytes(12).toString('hex')}`;
     const hasher = contentHasher();
     let size = 0;
@@ -207,6 +208,56 @@ export class S3StorageProvider implements StorageProvider {
     } catch (err) {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: to, UploadId })).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /**
+   * With the hash known in advance the bytes go straight to their final key: the hash is checked when the
+   * source ends, before the upload can complete, so a mismatch aborts it and nothing appears at that key.
+   * Half the work of the temporary-key-and-copy path, which remains for puts whose hash is not known.
+   */
+  private async putKnown(source: Readable, expected: string, options: PutOptions): Promise<StoredObject> {
+    const key = this.keyOf(expected);
+    const existing = await this.stat(expected);
+    if (existing) {
+      source.destroy();
+      return { contentHash: expected, size: existing.size, location: `s3://${this.bucket}/${key}` };
+    }
+    const hasher = contentHasher();
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (options.maxBytes !== undefined && size > options.maxBytes) return done(new ContentTooLarge(options.maxBytes));
+        hasher.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        const actual = hasher.digest('hex');
+        done(actual === expected ? null : new ContentHashMismatch(expected, actual));
+      },
+    });
+    let failure: unknown;
+    pipeline(source, meter, (err) => (failure ??= err));
+    try {
+      const upload = new Upload({
+        client: this.client,
+        params: { Bucket: this.bucket, Key: key, Body: meter, ContentType: options.mediaType },
+        partSize: PART_SIZE,
+        queueSize: QUEUE_SIZE,
+        leavePartsOnError: false,
+      });
+      await upload.done();
+      if (failure) {
+        // Should the store have completed before the check failed, the wrong bytes must not stay.
+        await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+        throw failure;
+      }
+      return { contentHash: expected, size, location: `s3://${this.bucket}/${key}` };
+    } catch (err) {
+      meter.destroy();
+      const reason = failure instanceof AppError ? failure : err;
+      throw reason instanceof AppError ? reason : this.failed('put', key, reason);
     }
   }
 
