@@ -110,6 +110,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
           services,
           maxContentBytes: config.maxContentBytes,
           unavailableAfterMs: config.hostUnavailableAfterMs,
+          operatorUser: config.operatorUser,
         }),
         workflowBundle: options.workflowBundle,
       });

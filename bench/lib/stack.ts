@@ -9,6 +9,8 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startRuntime, type Runtime } from '../../src/runtime.js';
 
+export const BENCH_JWT_SECRET = 'bench-secret-that-is-long-enough-0123456789';
+
 export interface BenchStack {
   url: string;
   databaseUrl: string;
@@ -47,7 +49,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     role: 'all',
     databaseUrl: pg.url,
     temporalAddress: temporal.address,
-    jwtSecret: 'bench-secret-that-is-long-enough-0123456789',
+    jwtSecret: BENCH_JWT_SECRET,
   });
   return {
     url: runtime.apiUrl!,

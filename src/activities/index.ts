@@ -4,11 +4,13 @@ import { withPermanentErrors } from '../temporal/failures.js';
 import { createAnchorActivities } from './anchors.activities.js';
 import { createDeliveryActivities } from './delivery.activities.js';
 import { createL1Activities } from './l1.activities.js';
+import { createRendererActivities } from './renderers.activities.js';
 import { createStorageActivities } from './storage.activities.js';
 import { createMaintenanceActivities } from './maintenance.activities.js';
 
 export interface ActivityDeps {
   services: Services;
+  operatorUser: string;
   maxContentBytes: number;
   unavailableAfterMs: number;
 }
@@ -26,6 +28,13 @@ export function createActivities(deps: ActivityDeps) {
       maxContentBytes: deps.maxContentBytes,
     }),
     ...createAnchorActivities({ anchors: services.anchors }),
+    ...createRendererActivities({
+      repos: services.repos,
+      l1: services.l1,
+      keys: services.keys,
+      operatorUser: deps.operatorUser,
+      l2Server: services.instance.publicUrl,
+    }),
     ...createStorageActivities({ repos: services.repos, storage: services.storage, maxContentBytes: deps.maxContentBytes }),
     ...createDeliveryActivities({
       delivery: services.delivery,

@@ -8,11 +8,14 @@ import type { AppState } from './context.js';
 import { authenticate } from './middleware/authenticate.js';
 import { bodyParser } from './middleware/body-parser.js';
 import { csrf } from './middleware/csrf.js';
+import { htmlPage } from './middleware/html-page.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { requestLog } from './middleware/request-log.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { storageRoutes } from './routes/storage/storage.routes.js';
+import { renderersRoutes } from './routes/renderers/renderers.routes.js';
+import { deviceRoutes } from './routes/auth/device.routes.js';
 import { anchorsRoutes } from './routes/anchors/anchors.routes.js';
 import { activitiesRoutes } from './routes/activities/activities.routes.js';
 import { assetsRoutes } from './routes/assets/assets.routes.js';
@@ -44,6 +47,7 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   app.use(securityHeaders({ https: config.publicUrl.startsWith('https:') }));
   app.use(bodyParser(config.bodyLimitBytes));
   app.use(authenticate(services.sessions));
+  app.use(htmlPage());
   app.use(csrf());
 
   // One router for every area: a request is matched once, not once per area.
@@ -51,8 +55,8 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   healthRoutes(router, services.readiness);
   staticRoutes(router);
   homeRoutes(router, { stats: services.repos.stats, views, instance });
-  authRoutes(router, { accounts: services.accounts, sessions: services.sessions, instance });
-  authPages(router, { accounts: services.accounts, sessions: services.sessions, views });
+  authRoutes(router, { accounts: services.accounts, sessions: services.sessions, renderers: services.renderers, instance });
+  authPages(router, { accounts: services.accounts, sessions: services.sessions, renderers: services.renderers, views });
   jobsRoutes(router, { services, config });
   assetsRoutes(router, { services, views, maxContentBytes: config.maxContentBytes });
   activitiesRoutes(router, { services, views });
@@ -61,6 +65,8 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   inboxRoutes(router, { services });
   anchorsRoutes(router, { services, views });
   storageRoutes(router, { services, views });
+  renderersRoutes(router, { renderers: services.renderers, views });
+  deviceRoutes(router, { deviceAuth: services.deviceAuth, views });
   app.use(router.routes()).use(router.allowedMethods());
 
   // Koa's default 'error' event would print stack traces for errors we already handled and logged.

@@ -20,9 +20,12 @@ export class Views {
     this.eta = new Eta({ views: templatesDir, cache, autoEscape: true, defaultExtension: '.eta' });
   }
 
-  /** Renders a page for a browser; a session that cannot be resolved just shows the page signed out. */
+  /**
+   * Renders a page for a browser; a session that cannot be resolved just shows the page signed out. Only page
+   * loads look the session up for the navigation; other renders (form errors) show one the handler already has.
+   */
   async page(ctx: AppContext, template: string, data: PageData, status = 200): Promise<void> {
-    const session = await ctx.state.session().catch(() => null);
+    const session = ctx.state.pageRequest ? await ctx.state.session().catch(() => null) : (ctx.state.resolvedSession ?? null);
     ctx.status = status;
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = await this.eta.renderAsync(template, {

@@ -2,7 +2,9 @@
 // outages (timeouts, refused connections, 429, 5xx) become L1Unavailable, which callers retry.
 import { pipeline, Transform, type Readable } from 'node:stream';
 import { z } from 'zod';
+import type { KeyObject } from 'node:crypto';
 import { parseContentHash } from '../domain/content-hash.js';
+import { signRequest } from '../federation/http-signatures.js';
 import { BadGateway, NotFound } from '../domain/errors.js';
 import { ContentTooLarge } from '../storage/storage-provider.js';
 import { InvalidJsonBody, OutboundRequestError, type GuardedHttpClient, type GuardedResponse } from './guarded-fetch.js';
@@ -69,6 +71,35 @@ export class L1Client {
       throw new BadGateway(`L1 ${l1} answered run "${runId}" with a malformed document: ${problems}.`, { issues: problems });
     }
     return parsed.data;
+  }
+
+  /**
+   * Tells an L1 to drop a token (`revoke`) or every session of a user (`revoke-user`). Signed with an HTTP
+   * Signature by the instance's key so the L1 can check it comes from this L2. 2xx and 404 (nothing to
+   * drop) are done; other 4xx are refusals that will not change; anything else is an outage (retry).
+   */
+  async notify(
+    l1: string,
+    kind: 'revoke' | 'revoke-user',
+    body: Record<string, unknown>,
+    key: { keyId: string; privateKey: KeyObject },
+  ): Promise<'done' | 'refused'> {
+    const url = `${l1}/auth/${kind}`;
+    const payload = JSON.stringify(body);
+    const headers = signRequest(
+      { method: 'POST', url, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: payload },
+      key,
+    );
+    let res: GuardedResponse;
+    try {
+      res = await this.http.request(url, { method: 'POST', headers, body: payload, maxBytes: 64 * 1024 });
+    } catch (err) {
+      throw this.classify(err, url);
+    }
+    await res.discard();
+    if ((res.status >= 200 && res.status < 300) || res.status === 404) return 'done';
+    if (res.status === 408 || res.status === 429 || res.status >= 500) throw new L1Unavailable(`POST ${url} answered ${res.status}`);
+    return 'refused';
   }
 
   /** Opens the body of a cache item as a stream that fails if the L1 stalls or sends more than maxBytes. */

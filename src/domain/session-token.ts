@@ -63,10 +63,18 @@ export async function verifySessionToken(settings: TokenSettings, token: string)
       requiredClaims: ['sub', 'jti', 'exp', 'iat'],
     }));
   } catch (err) {
+    // A genuine token of ours, just not a session one (its audience is an L1): say that, not "wrong issuer".
+    if (
+      err instanceof joseErrors.JWTClaimValidationFailed &&
+      err.payload.iss === settings.issuer &&
+      err.payload.token_use !== SESSION_TOKEN_USE
+    ) {
+      throw wrongKind();
+    }
     throw describeJoseError(err);
   }
   if (payload.token_use !== SESSION_TOKEN_USE) {
-    throw new TokenRejected('wrong_kind', 'This token is not a session token; use the token from POST /auth/login.');
+    throw wrongKind();
   }
   return {
     username: payload.sub!,
@@ -74,6 +82,13 @@ export async function verifySessionToken(settings: TokenSettings, token: string)
     issuedAt: new Date(payload.iat! * 1000),
     expiresAt: new Date(payload.exp! * 1000),
   };
+}
+
+function wrongKind(): TokenRejected {
+  return new TokenRejected(
+    'wrong_kind',
+    'This token is not a session token (a token made for an L1 cannot be used here); use the token from POST /auth/login.',
+  );
 }
 
 function describeJoseError(err: unknown): TokenRejected {
@@ -96,7 +111,7 @@ export const L1_TOKEN_USE = 'l1';
 
 /** A short-lived token L2 presents to one L1 on a user's behalf (audience = that L1's origin). */
 export async function issueL1Token(settings: TokenSettings, username: string, l1Origin: string, ttlSeconds = 300): Promise<string> {
-  return await new SignJWT({ token_use: L1_TOKEN_USE, l2_server: settings.issuer })
+  return await new SignJWT({ token_use: L1_TOKEN_USE, l2_server: settings.issuer, iat_ms: Date.now() })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(username)
     .setJti(randomUUID())
@@ -105,4 +120,82 @@ export async function issueL1Token(settings: TokenSettings, username: string, l1
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
     .sign(settings.secret);
+}
+
+export const RENDERER_TOKEN_USE = 'renderer';
+
+export interface RendererClaims {
+  username: string;
+  jti: string;
+  audience: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  kind: string;
+}
+
+/** A token a user hands to one L1 (attach): audience = that L1's origin, short-lived. */
+export async function issueRendererToken(
+  settings: TokenSettings,
+  username: string,
+  l1Origin: string,
+  ttlSeconds: number,
+): Promise<{ token: string; claims: RendererClaims }> {
+  const jti = randomUUID();
+  const now = Date.now();
+  const iat = Math.floor(now / 1000);
+  // iat has whole seconds; iat_ms lets a detach and a re-attach within one second tell the tokens apart.
+  const token = await new SignJWT({ token_use: RENDERER_TOKEN_USE, l2_server: settings.issuer, iat_ms: now })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(username)
+    .setJti(jti)
+    .setIssuer(settings.issuer)
+    .setAudience(l1Origin)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .sign(settings.secret);
+  return {
+    token,
+    claims: {
+      username,
+      jti,
+      audience: l1Origin,
+      issuedAt: new Date(now),
+      expiresAt: new Date((iat + ttlSeconds) * 1000),
+      kind: RENDERER_TOKEN_USE,
+    },
+  };
+}
+
+/**
+ * Checks a token an L1 presents: one of ours, meant for some L1 (renderer or l1 kind). The audience is
+ * returned rather than checked here, so the caller can tell "wrong L1" (403) from "bad token" (401).
+ */
+export async function verifyL1BoundToken(settings: TokenSettings, token: string): Promise<RendererClaims> {
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, settings.secret, {
+      algorithms: ['HS256'],
+      issuer: settings.issuer,
+      requiredClaims: ['sub', 'jti', 'exp', 'iat', 'aud'],
+    }));
+  } catch (err) {
+    throw describeJoseError(err);
+  }
+  if (payload.token_use !== RENDERER_TOKEN_USE && payload.token_use !== L1_TOKEN_USE) {
+    throw new TokenRejected('wrong_kind', 'This is not a token for an L1 (a session token cannot be used here).');
+  }
+  const audience = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
+  return {
+    username: payload.sub!,
+    jti: payload.jti!,
+    audience: audience!,
+    issuedAt: new Date(preciseIssuedAt(payload.iat!, payload.iat_ms)),
+    expiresAt: new Date(payload.exp! * 1000),
+    kind: payload.token_use as string,
+  };
+}
+
+/** iat_ms when it agrees with iat (same second), else iat itself: a forged-looking claim can only move it within that second. */
+function preciseIssuedAt(iat: number, iatMs: unknown): number {
+  return typeof iatMs === 'number' && Math.floor(iatMs / 1000) === iat ? iatMs : iat * 1000;
 }

@@ -28,6 +28,8 @@ import { InboxService } from './inbox-service.js';
 import { RemoteActorsService } from './remote-actors-service.js';
 import { SessionCache } from './session-cache.js';
 import { SessionsService } from './sessions-service.js';
+import { RenderersService } from './renderers-service.js';
+import { DeviceAuthService } from './device-auth-service.js';
 
 export interface Services {
   instance: Instance;
@@ -47,6 +49,8 @@ export interface Services {
   sessions: SessionsService;
   readiness: ReadinessService;
   jobs: JobsService;
+  renderers: RenderersService;
+  deviceAuth: DeviceAuthService;
 }
 
 export interface ServiceDeps {
@@ -77,6 +81,8 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     const key = await keys.signingKey(operator);
     return { keyId: key.keyId, privateKey: key.privateKey };
   });
+  const tokenSettings = { secret: await sessionKey(deps.jwtSecret), issuer: config.publicUrl, ttlSeconds: config.sessionTtlSeconds };
+  const sessions = new SessionsService(tokenSettings, repos.users, repos.revokedTokens, sessionCache);
   return {
     instance,
     http,
@@ -98,13 +104,19 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
     anchors: new AnchorsService(db, repos, new CalendarClient(http), new EsploraHeaderSource(http, config.ots.esploraUrl), config.ots),
     sessionCache,
     accounts: new AccountsService(repos.users, keys, config.operatorUser),
-    sessions: new SessionsService(
-      { secret: await sessionKey(deps.jwtSecret), issuer: config.publicUrl, ttlSeconds: config.sessionTtlSeconds },
-      repos.users,
-      repos.revokedTokens,
-      sessionCache,
-    ),
+    sessions,
     readiness: new ReadinessService({ database: () => repos.stats.ping(), temporal: temporalProbe(deps.temporal) }),
     jobs: new JobsService(deps.temporal, config.temporal.taskQueue),
+    renderers: new RenderersService(
+      tokenSettings,
+      repos.renderers,
+      repos.users,
+      config.l1Servers,
+      instance,
+      deps.temporal,
+      config.temporal.taskQueue,
+      deps.logger,
+    ),
+    deviceAuth: new DeviceAuthService(repos.deviceCodes, repos.users, sessions, config.publicUrl),
   };
 }

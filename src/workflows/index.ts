@@ -7,3 +7,4 @@ export * from './deliver-to-host.workflow.js';
 export * from './anchor-batch.workflow.js';
 export * from './confirm-anchor.workflow.js';
 export * from './pin-asset.workflow.js';
+export * from './notify-l1s.workflow.js';

@@ -1,8 +1,9 @@
 // A fake Art DAG L1 on a real loopback HTTP server, serving runs and cached bytes, with faults to switch on per path.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { verifyRequest } from '../../src/federation/http-signatures.js';
 
 export interface FakeRun {
   run_id: string;
@@ -32,6 +33,26 @@ export interface RecordedRequest {
   method: string;
   path: string;
   headers: Record<string, string | string[] | undefined>;
+  /** Set for the /auth endpoints, which read their bodies. */
+  body?: Buffer;
+  /** path plus query, as received. */
+  target?: string;
+}
+
+/** A notification from L2 (POST /auth/revoke or /auth/revoke-user) that passed signature verification. */
+export interface L2Notification {
+  kind: 'revoke' | 'revoke-user';
+  username: string;
+  l2_server: string;
+  reference: string;
+  keyId: string;
+}
+
+/** What the fake L1 learned from L2's /auth/verify when a user arrived with a token. */
+export interface L1Login {
+  status: number;
+  body: Record<string, unknown>;
+  session?: string;
 }
 
 interface Reply {
@@ -119,6 +140,12 @@ export class FakeL1 {
   private readonly closes = new WeakMap<RecordedRequest, Promise<void>>();
   private bearerCheck: ((token: string, req: RecordedRequest) => boolean) | null = null;
   private origin = '';
+  /** L2's public URL → where it really listens (a hosts file for the fake). */
+  private l2: { publicUrl: string; url: string } | null = null;
+  /** Signed-in users by session id, as an L1 keeps them after /auth. */
+  readonly sessions = new Map<string, string>();
+  readonly notifications: L2Notification[] = [];
+  readonly logins: L1Login[] = [];
 
   private constructor() {}
 
@@ -175,6 +202,27 @@ export class FakeL1 {
     else this.faults.delete(key);
   }
 
+  /** Trusts this L2 for /auth: its /auth/verify is called, its actor keys checked, at `url`. */
+  connectL2(l2: { publicUrl: string; url: string }): void {
+    this.l2 = l2;
+  }
+
+  /** Users with a session here. */
+  signedIn(): string[] {
+    return [...new Set(this.sessions.values())];
+  }
+
+  /** What an L1 does on every request that carries an L2 token: ask L2 whether it is still good. */
+  async checkToken(token: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    if (!this.l2) throw new Error('connectL2() first');
+    const res = await fetch(`${this.l2.url}/auth/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ token, l1_server: this.origin }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
   requireBearer(check: ((token: string, req: RecordedRequest) => boolean) | null): void {
     this.bearerCheck = check;
   }
@@ -203,7 +251,21 @@ export class FakeL1 {
       method: req.method ?? 'GET',
       path: new URL(req.url ?? '/', this.origin).pathname,
       headers: { ...req.headers },
+      target: req.url ?? '/',
     };
+    if (recorded.path === '/auth' || recorded.path.startsWith('/auth/')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        recorded.body = Buffer.concat(chunks);
+        this.accept(recorded, req, res);
+      });
+      return;
+    }
+    this.accept(recorded, req, res);
+  }
+
+  private accept(recorded: RecordedRequest, req: http.IncomingMessage, res: http.ServerResponse): void {
     this.requests.push(recorded);
     this.closes.set(recorded, new Promise((resolve) => res.once('close', () => resolve())));
     for (const waiter of [...this.waiters]) {
@@ -233,8 +295,78 @@ export class FakeL1 {
       case 'slow':
         return afterAtLeast(fault.ms, res, () => this.respond(recorded, res));
       default:
+        if (recorded.path === '/auth' || recorded.path.startsWith('/auth/')) {
+          this.auth(recorded).then(
+            (reply) => send(res, reply),
+            (err: unknown) => send(res, json(500, { detail: String(err) })),
+          );
+          return;
+        }
         return this.respond(recorded, res, fault);
     }
+  }
+
+  /** The L1 side of L2 authentication: sign-in with an L2 token, and L2's signed revocations. */
+  private async auth(recorded: RecordedRequest): Promise<Reply> {
+    if (!this.l2) return json(500, { detail: 'this L1 is not connected to an L2' });
+    if (recorded.path === '/auth' && recorded.method === 'GET') {
+      const token = new URL(recorded.target ?? '/', this.origin).searchParams.get('auth_token');
+      if (!token) return json(400, { detail: 'auth_token is required' });
+      const { status, body } = await this.checkToken(token);
+      if (status !== 200 || body.valid !== true) {
+        this.logins.push({ status, body });
+        return json(status === 200 ? 401 : status, { detail: 'L2 refused the token', l2: body });
+      }
+      const session = randomBytes(16).toString('hex');
+      this.sessions.set(session, String(body.username));
+      this.logins.push({ status, body, session });
+      return {
+        status: 302,
+        type: 'text/plain',
+        body: Buffer.from('signed in'),
+        headers: { location: '/', 'set-cookie': `l1_session=${session}; HttpOnly; Path=/` },
+      };
+    }
+    const kind = recorded.path === '/auth/revoke' ? 'revoke' : recorded.path === '/auth/revoke-user' ? 'revoke-user' : null;
+    if (!kind) return json(404, { detail: 'Not Found' });
+    if (recorded.method !== 'POST') return json(405, { detail: 'Method Not Allowed' }, { allow: 'POST' });
+    const verified = await verifyRequest(
+      {
+        method: 'POST',
+        target: recorded.target ?? recorded.path,
+        url: `${this.origin}${recorded.target}`,
+        headers: recorded.headers,
+        body: recorded.body,
+      },
+      { getKey: (keyId) => this.l2Key(keyId) },
+    );
+    if (!verified.ok) return json(401, { detail: `signature: ${verified.message}` });
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(recorded.body?.toString('utf8') ?? '') as Record<string, unknown>;
+    } catch {
+      return json(400, { detail: 'body must be JSON' });
+    }
+    if (typeof body.username !== 'string' || body.l2_server !== this.l2.publicUrl)
+      return json(400, { detail: 'username and our L2 are required' });
+    for (const [session, username] of this.sessions) if (username === body.username) this.sessions.delete(session);
+    this.notifications.push({
+      kind,
+      username: body.username,
+      l2_server: body.l2_server,
+      reference: String(body.reference),
+      keyId: verified.keyId,
+    });
+    return json(200, { revoked: true });
+  }
+
+  /** Fetches an L2 actor's key the way a server does: the keyId's document, Accept activity+json. */
+  private async l2Key(keyId: string): Promise<KeyObject | null> {
+    if (!this.l2 || !keyId.startsWith(`${this.l2.publicUrl}/`)) return null;
+    const res = await fetch(`${this.l2.url}${new URL(keyId).pathname}`, { headers: { accept: 'application/activity+json' } });
+    if (!res.ok) return null;
+    const actor = (await res.json()) as { publicKey?: { id?: string; publicKeyPem?: string } };
+    return actor.publicKey?.id === keyId && actor.publicKey.publicKeyPem ? createPublicKey(actor.publicKey.publicKeyPem) : null;
   }
 
   private takeFault(path: string): Fault | undefined {

@@ -75,3 +75,35 @@ export async function registerAndLogin(baseUrl: string, username: string, passwo
   if (login.status !== 200) throw new Error(`login ${username}: ${login.status} ${login.text}`);
   return login.body.access_token as string;
 }
+
+export interface Browser {
+  jar: CookieJar;
+  api: ReturnType<typeof client>;
+  /** The CSRF token forms carry (the artdag_csrf cookie's value). */
+  csrf: string;
+  /** GET with Accept: text/html, as a browser navigates. */
+  page(path: string): Promise<Reply<string>>;
+  /** POST a form as a browser submits it (with the CSRF token added). */
+  submit(path: string, form: Record<string, string>): Promise<Reply<string>>;
+}
+
+const HTML = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+
+/** A browser signed in through the /login form: a cookie jar with the session and CSRF cookies. */
+export async function browserLogin(baseUrl: string, username: string, password = 'a good password'): Promise<Browser> {
+  const jar = new CookieJar();
+  const api = client(baseUrl, jar);
+  const login = await api.get('/login', { headers: HTML });
+  const csrf = jar.get('artdag_csrf');
+  if (login.status !== 200 || !csrf) throw new Error(`GET /login: ${login.status}, no CSRF cookie`);
+  const res = await api.post('/login', { form: { _csrf: csrf, username, password }, headers: HTML });
+  if (res.status !== 302 || !jar.get('artdag_session'))
+    throw new Error(`POST /login as ${username}: ${res.status} ${res.text.slice(0, 200)}`);
+  return {
+    jar,
+    api,
+    csrf,
+    page: (path) => api.get<string>(path, { headers: HTML }),
+    submit: (path, form) => api.post<string>(path, { form: { _csrf: csrf, ...form }, headers: HTML }),
+  };
+}

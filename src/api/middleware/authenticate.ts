@@ -21,7 +21,7 @@ export function authenticate(sessions: SessionsService): Middleware<AppState> {
           return await sessions.resolve(match[1]!);
         }
         return cookie ? await sessions.resolve(cookie) : null;
-      })();
+      })().then((session) => (ctx.state.resolvedSession = session));
       return memo;
     };
     await next();

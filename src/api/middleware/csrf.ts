@@ -43,7 +43,7 @@ export function csrf(): Middleware<AppState> {
     }
     if (valid) {
       ctx.state.csrfToken = existing;
-    } else if (wantsHtml(ctx)) {
+    } else if (ctx.state.pageRequest || (!SAFE_METHODS.has(ctx.method) && wantsHtml(ctx))) {
       // Only pages carry forms; API callers never get (or pay for) a token.
       ctx.state.csrfToken = randomBytes(32).toString('base64url');
       ctx.cookies.set(CSRF_COOKIE, ctx.state.csrfToken, cookieOptions(ctx));

@@ -5,6 +5,8 @@ import { ActorKeysRepository } from './actor-keys-repository.js';
 import { AnchorsRepository } from './anchors-repository.js';
 import { AssetsRepository } from './assets-repository.js';
 import { DeliveriesRepository } from './deliveries-repository.js';
+import { DeviceCodesRepository } from './device-codes-repository.js';
+import { RenderersRepository } from './renderers-repository.js';
 import { FollowersRepository } from './followers-repository.js';
 import { InboxActivitiesRepository } from './inbox-activities-repository.js';
 import { InteractionsRepository } from './interactions-repository.js';
@@ -28,6 +30,8 @@ export interface Repositories {
   interactions: InteractionsRepository;
   anchors: AnchorsRepository;
   storage: StorageProvidersRepository;
+  renderers: RenderersRepository;
+  deviceCodes: DeviceCodesRepository;
 }
 
 export function createRepositories(db: Db): Repositories {
@@ -45,5 +49,7 @@ export function createRepositories(db: Db): Repositories {
     interactions: new InteractionsRepository(db),
     anchors: new AnchorsRepository(db),
     storage: new StorageProvidersRepository(db),
+    renderers: new RenderersRepository(db),
+    deviceCodes: new DeviceCodesRepository(db),
   };
 }

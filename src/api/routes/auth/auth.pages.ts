@@ -2,6 +2,7 @@
 import { AppError } from '../../../domain/errors.js';
 import type { AccountsService } from '../../../services/accounts-service.js';
 import type { SessionsService } from '../../../services/sessions-service.js';
+import type { RenderersService } from '../../../services/renderers-service.js';
 import type { AppContext, AppRouter } from '../../context.js';
 import { SESSION_COOKIE, cookieOptions } from '../../cookies.js';
 import { fieldIssues } from '../../validate.js';
@@ -19,8 +20,11 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
-export function authPages(router: AppRouter, deps: { accounts: AccountsService; sessions: SessionsService; views: Views }): void {
-  const { accounts, sessions, views } = deps;
+export function authPages(
+  router: AppRouter,
+  deps: { accounts: AccountsService; sessions: SessionsService; renderers: RenderersService; views: Views },
+): void {
+  const { accounts, sessions, renderers, views } = deps;
 
   async function startSession(ctx: AppContext, username: string, next: string): Promise<void> {
     const { token, claims } = await sessions.issue(username);
@@ -84,7 +88,10 @@ export function authPages(router: AppRouter, deps: { accounts: AccountsService; 
 
   router.post('/logout', async (ctx) => {
     const session = await ctx.state.session().catch(() => null);
-    if (session) await sessions.revoke(session);
+    if (session) {
+      await sessions.revoke(session);
+      await renderers.federatedLogout(session.user, session.claims.jti);
+    }
     ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(ctx));
     ctx.redirect('/login');
   });

@@ -2,6 +2,7 @@
 import type { UserRow } from '../../../db/repositories/users-repository.js';
 import type { AccountsService } from '../../../services/accounts-service.js';
 import type { SessionsService } from '../../../services/sessions-service.js';
+import type { RenderersService } from '../../../services/renderers-service.js';
 import type { AppRouter } from '../../context.js';
 import { SESSION_COOKIE, cookieOptions } from '../../cookies.js';
 import { requireSession } from '../../middleware/authenticate.js';
@@ -35,10 +36,11 @@ export function authRoutes(
   deps: {
     accounts: AccountsService;
     sessions: SessionsService;
+    renderers: RenderersService;
     instance: { publicUrl: string; domain: string };
   },
 ): void {
-  const { accounts, sessions, instance } = deps;
+  const { accounts, sessions, renderers, instance } = deps;
 
   router.post('/auth/register', async (ctx) => {
     const input = validate(registerBody, bodyOf(ctx));
@@ -79,6 +81,7 @@ export function authRoutes(
     const session = await requireSession(ctx);
     await sessions.revoke(session);
     if (ctx.state.authSource === 'cookie') ctx.cookies.set(SESSION_COOKIE, null, cookieOptions(ctx));
-    ctx.body = { revoked: true, jti: session.claims.jti };
+    const l1s = await renderers.federatedLogout(session.user, session.claims.jti);
+    ctx.body = { revoked: true, jti: session.claims.jti, l1_servers_notified: l1s };
   });
 }
