@@ -1,4 +1,5 @@
 // The Koa application: middleware in the order that matters, then every area's routes.
+import path from 'node:path';
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import { securityHeaders } from './middleware/security-headers.js';
 import { storageRoutes } from './routes/storage/storage.routes.js';
 import { renderersRoutes } from './routes/renderers/renderers.routes.js';
 import { deviceRoutes } from './routes/auth/device.routes.js';
+import { ClientBundle, downloadRoutes } from './routes/download/download.routes.js';
 import { anchorsRoutes } from './routes/anchors/anchors.routes.js';
 import { activitiesRoutes } from './routes/activities/activities.routes.js';
 import { assetsRoutes } from './routes/assets/assets.routes.js';
@@ -67,6 +69,11 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   storageRoutes(router, { services, views });
   renderersRoutes(router, { renderers: services.renderers, views });
   deviceRoutes(router, { deviceAuth: services.deviceAuth, views });
+  downloadRoutes(router, {
+    bundle: new ClientBundle(path.join(config.dataDir, 'client', 'artdag.mjs')),
+    views,
+    publicUrl: config.publicUrl,
+  });
   app.use(router.routes()).use(router.allowedMethods());
 
   // Koa's default 'error' event would print stack traces for errors we already handled and logged.
