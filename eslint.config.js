@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tools/', 'dist/', 'coverage/', 'test-output/'] },
+  { ignores: ['node_modules/', '.tools/', 'dist/', 'coverage/', 'test-output/', 'public/build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,6 +23,10 @@ export default tseslint.config(
   {
     files: ['test/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['web/**/*.js'],
+    languageOptions: { globals: { document: 'readonly', navigator: 'readonly', window: 'readonly', Element: 'readonly' } },
   },
   {
     files: ['src/workflows/**/*.ts'],

@@ -77,7 +77,9 @@ async function main(): Promise<void> {
         process.exit(1);
       }
       firstSignalAt = Date.now();
-      process.stdout.write(`\nartdag-l2: ${signal} received, stopping...\n`);
+      process.stdout.write(
+        `\nartdag-l2: ${signal} received, stopping (requests in flight get up to ${config.shutdownTimeoutMs / 1000} s)...\n`,
+      );
       void shutdown(0);
     });
   }
@@ -120,7 +122,9 @@ async function main(): Promise<void> {
       embedded.push(`Temporal dev server (${path.join(dir, 'temporal.db')})`);
     }
     const jwtSecret = config.jwtSecret ?? loadOrCreateSecret(path.join(config.dataDir, 'secrets', 'jwt-secret'));
-    const runtime = await startRuntime({ config, logger, role, databaseUrl, temporalAddress, jwtSecret });
+    // The operator page links to the Temporal UI: an explicit TEMPORAL_UI_URL wins over the embedded one.
+    const runtimeConfig: Config = { ...config, temporalUiUrl: config.temporalUiUrl ?? temporalUi };
+    const runtime = await startRuntime({ config: runtimeConfig, logger, role, databaseUrl, temporalAddress, jwtSecret });
     stops.push(() => runtime.stop());
     printSummary(config, role, {
       apiUrl: runtime.apiUrl,

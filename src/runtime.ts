@@ -5,11 +5,13 @@ import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities } from './activities/index.js';
 import { createApp } from './api/app.js';
+import { createDrainableServer } from './api/http-server.js';
+import { loadWebAssets } from './api/web-assets.js';
 import { loadOrCreateSecret } from './bootstrap/secret-file.js';
 import { parseKey } from './domain/secret-box.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/knex.js';
-import { migrateLatest } from './db/migrate.js';
+import { prepareSchema } from './db/schema-guard.js';
 import { createServices, type Services } from './services/index.js';
 import { SessionSync } from './services/session-sync.js';
 import { connectTemporalClient } from './temporal/client.js';
@@ -69,24 +71,25 @@ async function ensureOperator(config: Config, services: Services, logger: Logger
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { config, logger, role } = options;
   const cleanups: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (err) {
-        logger.warn({ err }, 'error during shutdown');
+  // Idempotent: a signal handler and an owner may both stop the runtime; the second waits for the first.
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) {
+        try {
+          await cleanup();
+        } catch (err) {
+          logger.warn({ err }, 'error during shutdown');
+        }
       }
-    }
-  };
+    })());
 
   try {
     const db = createDb(options.databaseUrl, 10, logger);
     cleanups.push(() => db.destroy());
-    if (role !== 'worker') {
-      const applied = await migrateLatest(db);
-      if (applied.length) logger.info({ applied }, 'applied migrations');
-    }
-    const temporal = await connectTemporalClient({ address: options.temporalAddress, namespace: config.temporal.namespace });
+    // Every role refuses a schema newer than this build; the api roles also migrate.
+    await prepareSchema(db, { migrate: role !== 'worker', logger });
+    const temporal = await connectTemporalClient({ ...config.temporal, address: options.temporalAddress });
     cleanups.push(() => temporal.connection.close());
     const services = await createServices({
       config,
@@ -103,9 +106,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     if (role !== 'api') {
       installTemporalRuntime(logger);
       worker = await startWorker({
+        ...config.temporal,
         address: options.temporalAddress,
-        namespace: config.temporal.namespace,
-        taskQueue: config.temporal.taskQueue,
         activities: createActivities({
           services,
           maxContentBytes: config.maxContentBytes,
@@ -126,23 +128,13 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await sync.start();
       cleanups.push(() => sync.stop());
 
-      const app = createApp({ config, logger, services });
-      const server = http.createServer(app.callback());
+      const app = createApp({ config, logger, services, webAssets: await loadWebAssets(logger) });
+      const { server, drain } = createDrainableServer(app.callback());
       server.requestTimeout = 60_000;
       server.headersTimeout = 20_000;
       const port = await listen(server, config.host, config.port);
-      cleanups.push(
-        () =>
-          new Promise<void>((resolve) => {
-            // In-flight requests get a grace period; then remaining connections are cut.
-            const force = setTimeout(() => server.closeAllConnections(), 10_000);
-            server.close(() => {
-              clearTimeout(force);
-              resolve();
-            });
-            server.closeIdleConnections();
-          }),
-      );
+      // Stopped first (cleanups run in reverse): requests in flight finish while the database and Temporal are still up.
+      cleanups.push(() => drain(config.shutdownTimeoutMs));
       const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       apiUrl = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
     }

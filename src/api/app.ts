@@ -23,6 +23,8 @@ import { activitiesRoutes } from './routes/activities/activities.routes.js';
 import { assetsRoutes } from './routes/assets/assets.routes.js';
 import { jobsRoutes } from './routes/assets/jobs.routes.js';
 import { actorsRoutes } from './routes/federation/actors.routes.js';
+import { usersRoutes } from './routes/users/users.routes.js';
+import { adminRoutes } from './routes/admin/admin.routes.js';
 import { inboxRoutes } from './routes/federation/inbox.routes.js';
 import { wellKnownRoutes } from './routes/federation/well-known.routes.js';
 import { authPages } from './routes/auth/auth.pages.js';
@@ -30,23 +32,26 @@ import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
 import { homeRoutes } from './routes/home/home.routes.js';
 import { staticRoutes } from './routes/static/static.routes.js';
+import { docsRoutes } from './routes/docs/docs.routes.js';
 import { Views } from './views.js';
+import type { WebAssets } from './web-assets.js';
 
 export interface AppDeps {
   config: Config;
   logger: Logger;
   services: Services;
+  webAssets: WebAssets;
 }
 
-export function createApp({ config, logger, services }: AppDeps): Koa<AppState> {
+export function createApp({ config, logger, services, webAssets }: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: config.trustProxy });
   const instance = { domain: config.domain, publicUrl: config.publicUrl };
-  const views = new Views(instance);
+  const views = new Views(instance, webAssets);
 
   app.use(requestId());
   app.use(requestLog(logger));
   app.use(errorHandler(logger, views));
-  app.use(securityHeaders({ https: config.publicUrl.startsWith('https:') }));
+  app.use(securityHeaders({ https: config.publicUrl.startsWith('https:'), formTargets: config.l1Servers }));
   app.use(bodyParser(config.bodyLimitBytes));
   app.use(authenticate(services.sessions));
   app.use(htmlPage());
@@ -55,20 +60,23 @@ export function createApp({ config, logger, services }: AppDeps): Koa<AppState> 
   // One router for every area: a request is matched once, not once per area.
   const router = new Router<AppState>();
   healthRoutes(router, services.readiness);
-  staticRoutes(router);
-  homeRoutes(router, { stats: services.repos.stats, views, instance });
+  staticRoutes(router, webAssets);
+  docsRoutes(router, { views, publicUrl: config.publicUrl });
+  homeRoutes(router, { services, views, instance });
   authRoutes(router, { accounts: services.accounts, sessions: services.sessions, renderers: services.renderers, instance });
   authPages(router, { accounts: services.accounts, sessions: services.sessions, renderers: services.renderers, views });
   jobsRoutes(router, { services, config });
   assetsRoutes(router, { services, views, maxContentBytes: config.maxContentBytes });
   activitiesRoutes(router, { services, views });
   wellKnownRoutes(router, { services });
+  usersRoutes(router, { services, views });
   actorsRoutes(router, { services, views });
   inboxRoutes(router, { services });
   anchorsRoutes(router, { services, views });
   storageRoutes(router, { services, views });
   renderersRoutes(router, { renderers: services.renderers, views });
   deviceRoutes(router, { deviceAuth: services.deviceAuth, views });
+  adminRoutes(router, { services, views, temporalUiUrl: config.temporalUiUrl, temporalNamespace: config.temporal.namespace });
   downloadRoutes(router, {
     bundle: new ClientBundle(path.join(config.dataDir, 'client', 'artdag.mjs')),
     views,

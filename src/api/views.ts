@@ -2,6 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { AppContext } from './context.js';
+import type { WebAssets } from './web-assets.js';
 
 const templatesDir = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -12,9 +13,11 @@ export interface PageData {
 
 export class Views {
   private readonly eta: Eta;
+  private readonly assetUrl = (name: string): string => this.assets.url(name);
 
   constructor(
     private readonly instance: { domain: string; publicUrl: string },
+    private readonly assets: WebAssets,
     cache = true,
   ) {
     this.eta = new Eta({ views: templatesDir, cache, autoEscape: true, defaultExtension: '.eta' });
@@ -31,8 +34,11 @@ export class Views {
     ctx.body = await this.eta.renderAsync(template, {
       ...data,
       currentUser: session?.user.username ?? null,
+      isOperator: session?.user.is_operator ?? false,
+      currentPath: ctx.path,
       csrfToken: ctx.state.csrfToken,
       instance: this.instance,
+      asset: this.assetUrl,
     });
   }
 
@@ -41,8 +47,19 @@ export class Views {
     return await this.eta.renderAsync(template, data);
   }
 
-  /** Renders without session lookup (used by the error handler, which must not fail again). */
+  /**
+   * Renders without session lookup (used by the error handler, which must not fail again); the caller may pass
+   * what it already knows (currentUser, isOperator, currentPath, csrfToken).
+   */
   async bare(template: string, data: PageData): Promise<string> {
-    return await this.eta.renderAsync(template, { ...data, currentUser: null, csrfToken: '', instance: this.instance });
+    return await this.eta.renderAsync(template, {
+      currentUser: null,
+      isOperator: false,
+      currentPath: '',
+      csrfToken: '',
+      ...data,
+      instance: this.instance,
+      asset: this.assetUrl,
+    });
   }
 }

@@ -17,6 +17,8 @@ export interface EmbeddedPostgresOptions {
   /** Keep the cluster on stop (npm start) or delete it (tests). */
   persistent: boolean;
   logFile: string;
+  /** Listen on this port, so a restarted cluster keeps its address; any free port when absent. */
+  port?: number;
 }
 
 export interface EmbeddedPostgresHandle {
@@ -81,7 +83,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await stopStaleProcess(path.join(options.dir, 'postmaster.pid'), 'postgres', 'SIGINT');
   if (!fs.existsSync(path.join(options.dir, 'PG_VERSION'))) await initialise(bin, options.dir, options.password);
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const [cmd, args] = asPostgresUser(bin.postgres, [
     '-D',
     options.dir,

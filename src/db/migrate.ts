@@ -38,6 +38,11 @@ export async function migrateDownAll(db: Db): Promise<string[]> {
   return reverted;
 }
 
+/** The migration names this build carries, as knex_migrations stores them. */
+export async function knownMigrations(): Promise<string[]> {
+  return (await source.getMigrations([])).map((file) => source.getMigrationName(file));
+}
+
 export async function migrationStatus(db: Db): Promise<{ applied: string[]; pending: string[] }> {
   const [applied, pending] = (await db.migrate.list(options)) as [{ name: string }[], string[]];
   return { applied: applied.map((m) => m.name), pending };

@@ -94,7 +94,9 @@ function wrongKind(): TokenRejected {
 function describeJoseError(err: unknown): TokenRejected {
   if (err instanceof joseErrors.JWTExpired) return new TokenRejected('expired', 'Token has expired; log in again.');
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
-    if (err.claim === 'nbf' || err.claim === 'iat') return new TokenRejected('not_yet_valid', 'Token is not valid yet.');
+    // A missing iat is a malformed token, not an early one.
+    if ((err.claim === 'nbf' || err.claim === 'iat') && err.reason === 'check_failed')
+      return new TokenRejected('not_yet_valid', 'Token is not valid yet.');
     if (err.claim === 'iss' || err.claim === 'aud') return new TokenRejected('wrong_issuer', 'Token was not issued by this server.');
     return new TokenRejected('malformed', `Token claim "${err.claim}" is invalid: ${err.reason}.`);
   }
@@ -105,6 +107,17 @@ function describeJoseError(err: unknown): TokenRejected {
     return new TokenRejected('bad_signature', 'Token algorithm is not allowed; only HS256 tokens from this server are accepted.');
   }
   return new TokenRejected('malformed', 'Token is malformed: expected a JWT issued by this server.');
+}
+
+/** Slack for the api's clock running behind the database's (an account's created_at is database time). */
+const ACCOUNT_CLOCK_SLACK_MS = 60_000;
+
+/**
+ * Tokens name the account by username, and a freed name can be taken again: a token issued (clearly) before
+ * the account it names existed was given to a previous owner of the name.
+ */
+export function issuedBeforeAccount(issuedAt: Date, accountCreatedAt: Date): boolean {
+  return issuedAt.getTime() < accountCreatedAt.getTime() - ACCOUNT_CLOCK_SLACK_MS;
 }
 
 export const L1_TOKEN_USE = 'l1';

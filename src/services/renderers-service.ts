@@ -5,7 +5,14 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { actorUrl, type Instance } from '../domain/activity-streams.js';
 import { AppError, Forbidden, NotFound, Unauthorized } from '../domain/errors.js';
-import { issueRendererToken, TokenRejected, verifyL1BoundToken, type RendererClaims, type TokenSettings } from '../domain/session-token.js';
+import {
+  issuedBeforeAccount,
+  issueRendererToken,
+  TokenRejected,
+  verifyL1BoundToken,
+  type RendererClaims,
+  type TokenSettings,
+} from '../domain/session-token.js';
 import { VerifiedTokenCache } from '../domain/verified-token-cache.js';
 import type { RenderersRepository, VerifyState } from '../db/repositories/renderers-repository.js';
 import type { UserRow, UsersRepository } from '../db/repositories/users-repository.js';
@@ -116,7 +123,8 @@ export class RenderersService {
     if (claims.audience !== origin)
       throw new Forbidden(`This token was issued for ${claims.audience}, not for ${origin}.`, 'token_for_another_l1');
     const state = await this.renderers.verifyState(claims.username, origin);
-    if (!state) throw new Unauthorized('The account for this token no longer exists.', 'token_unknown_user');
+    if (!state || issuedBeforeAccount(claims.issuedAt, state.user_created_at))
+      throw new Unauthorized('The account for this token no longer exists.', 'token_unknown_user');
     if (state.tokens_valid_after && claims.issuedAt.getTime() <= state.tokens_valid_after.getTime()) {
       throw new Unauthorized('This token was revoked (the L1 was detached or the user logged out).', 'token_revoked');
     }

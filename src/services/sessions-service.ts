@@ -1,6 +1,7 @@
 // Session tokens: issuing at login, resolving a presented token to a user, and revoking at logout.
 import { Unauthorized } from '../domain/errors.js';
 import {
+  issuedBeforeAccount,
   issueL1Token,
   issueSessionToken,
   TokenRejected,
@@ -50,6 +51,9 @@ export class SessionsService {
       this.verified.set(token, claims);
     }
     const user = this.cache.isLive() ? await this.cachedUser(claims) : await this.storedUser(claims);
+    // Tokens name the account by username, and a freed name can be taken again: a token older than the
+    // account was given to its previous owner.
+    if (issuedBeforeAccount(claims.issuedAt, user.created_at)) throw unknownUserError();
     return { user, claims };
   }
 

@@ -2,10 +2,9 @@
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Activities } from '../activities/index.js';
 import { bundleWorkflows } from './bundle.js';
+import { temporalConnectionOptions, type TemporalConnectionSettings } from './connection.js';
 
-export interface WorkerSettings {
-  address: string;
-  namespace: string;
+export interface WorkerSettings extends TemporalConnectionSettings {
   taskQueue: string;
   activities: Activities;
   /** A prebuilt bundle (tests share one); built on demand otherwise. */
@@ -20,7 +19,7 @@ export interface RunningWorker {
 }
 
 export async function startWorker(settings: WorkerSettings): Promise<RunningWorker> {
-  const connection = await NativeConnection.connect({ address: settings.address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(settings));
   const worker = await Worker.create({
     connection,
     namespace: settings.namespace,

@@ -369,6 +369,15 @@ export class FakeL1 {
     return actor.publicKey?.id === keyId && actor.publicKey.publicKeyPem ? createPublicKey(actor.publicKey.publicKeyPem) : null;
   }
 
+  /** The L1's front page, where /auth lands a browser: who is signed in by the l1_session cookie. */
+  private home(recorded: RecordedRequest): Reply {
+    const session = /(?:^|;\s*)l1_session=([0-9a-f]+)/.exec(String(recorded.headers.cookie ?? ''))?.[1];
+    const username = session ? this.sessions.get(session) : undefined;
+    const text = username ? `Signed in as ${username.replace(/[^a-z0-9_]/g, '')}` : 'Not signed in';
+    const page = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Art DAG L1</title><link rel="icon" href="data:,"></head><body><main><h1>Art DAG L1</h1><p id="l1-session">${text}</p></main></body></html>`;
+    return { status: 200, type: 'text/html; charset=utf-8', body: Buffer.from(page) };
+  }
+
   private takeFault(path: string): Fault | undefined {
     const entry = this.faults.get(`path:${path}`) ?? [...this.faults.values()].find((e) => e.match instanceof RegExp && e.match.test(path));
     if (!entry) return undefined;
@@ -392,6 +401,7 @@ export class FakeL1 {
 
   private route(recorded: RecordedRequest): Reply {
     const { method, path, headers } = recorded;
+    if (path === '/' && method === 'GET') return this.home(recorded);
     if (this.bearerCheck) {
       const token = /^Bearer +(\S+) *$/i.exec(String(headers.authorization ?? ''))?.[1];
       if (token === undefined || !this.bearerCheck(token, recorded)) {

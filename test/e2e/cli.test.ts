@@ -1,11 +1,15 @@
-import { execFile, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildCli } from '../../scripts/build-cli.mjs';
 import { contentHashOf } from '../../src/domain/content-hash.js';
 import { FakeBitcoin } from '../doubles/fake-bitcoin.js';
+import { FakeL1 } from '../doubles/fake-l1.js';
 import { FakeCalendar } from '../doubles/ots-calendar.js';
 import { client, CookieJar } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -21,6 +25,8 @@ const PASSWORD = 'a long enough password';
 let server: TestServer;
 let chain: FakeBitcoin;
 let calendars: FakeCalendar[];
+let esplora: Awaited<ReturnType<typeof startEsploraHeaders>>;
+let l1: FakeL1;
 
 interface Finished {
   code: number | null;
@@ -88,23 +94,64 @@ async function approveInBrowser(username: string, userCode: string): Promise<voi
   expect(approved.status).toBe(200);
 }
 
-beforeAll(async () => {
-  const build = new Promise<void>((resolve, reject) =>
-    execFile(process.execPath, ['scripts/build-cli.mjs', '--outfile', bundle], { cwd: root }, (err, _stdout, stderr) =>
-      err ? reject(new Error(`build failed: ${stderr}`)) : resolve(),
-    ),
-  );
-  chain = await FakeBitcoin.start();
-  calendars = [await FakeCalendar.start(chain), await FakeCalendar.start(chain)];
-  server = await startTestServer({
-    env: { OTS_CALENDARS: calendars.map((c) => c.url).join(','), OTS_MIN_CALENDARS: '2', BITCOIN_ESPLORA_URL: chain.esploraUrl },
+const sha256d = (bytes: Buffer) => createHash('sha256').update(createHash('sha256').update(bytes).digest()).digest();
+
+/**
+ * Esplora's header API (GET /block-height/{h}, GET /block/{hash}/header) over the fake chain's blocks. With
+ * `lie` set it names a forged block instead: another merkle root, in a header that hashes to the forged hash.
+ */
+async function startEsploraHeaders(blocks: FakeBitcoin['blocks']) {
+  const state = { lie: false, url: '' };
+  const headerAt = (height: number): Buffer | null => {
+    const block = blocks.find((b) => b.height === height);
+    if (!block) return null;
+    if (!state.lie) return block.header;
+    const forged = Buffer.from(block.header);
+    createHash('sha256').update(block.merkleRoot).digest().copy(forged, 36);
+    return forged;
+  };
+  const hashOf = (header: Buffer) => Buffer.from(sha256d(header)).reverse().toString('hex');
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url!, state.url);
+    const byHeight = /^\/block-height\/(\d+)$/.exec(url.pathname);
+    const byHash = /^\/block\/([0-9a-f]{64})\/header$/.exec(url.pathname);
+    const header = byHeight
+      ? headerAt(Number(byHeight[1]))
+      : byHash
+        ? (blocks.map((b) => headerAt(b.height)!).find((h) => hashOf(h) === byHash[1]) ?? null)
+        : null;
+    if (!header) return void res.writeHead(404).end('Block not found');
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(byHeight ? hashOf(header) : header.toString('hex'));
   });
-  await build;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return Object.assign(state, {
+    stop: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  });
+}
+
+beforeAll(async () => {
+  const build = buildCli({ outfile: bundle });
+  chain = await FakeBitcoin.start();
+  esplora = await startEsploraHeaders(chain.blocks);
+  calendars = [await FakeCalendar.start(chain), await FakeCalendar.start(chain)];
+  l1 = await FakeL1.start();
+  server = await startTestServer({
+    env: {
+      OTS_CALENDARS: calendars.map((c) => c.url).join(','),
+      OTS_MIN_CALENDARS: '2',
+      BITCOIN_ESPLORA_URL: chain.esploraUrl,
+      L1_SERVERS: l1.url,
+    },
+  });
+  expect(await build).toBe(bundle);
 });
 afterAll(async () => {
   await server?.stop();
   for (const calendar of calendars ?? []) await calendar.stop();
+  await esplora?.stop();
   await chain?.stop();
+  await l1?.stop();
 });
 
 describe('the artdag bundle', () => {
@@ -142,14 +189,20 @@ describe('an artist session through the CLI', () => {
   it('logs in with the device flow, approved in the browser, and saves the token (0600)', async () => {
     const registered = await client(server.url).post('/auth/register', { json: { username: 'painter', password: PASSWORD } });
     expect(registered.status).toBe(201);
-    const login = spawnCli(['login']);
-    const [, url, userCode] = await login.waitFor(/Open (\S+) and confirm the code ([A-Z]{4}-[A-Z]{4})\n/);
-    expect(url).toBe(`${server.config.publicUrl}/device?code=${userCode}`);
-    await approveInBrowser('painter', userCode!);
+    const login = spawnCli(['login', '--json', '--server', server.url]);
+    const [, line] = await login.waitFor(/^(.*)\n/);
+    const code = JSON.parse(line!);
+    expect(code).toEqual({
+      user_code: expect.stringMatching(/^[A-Z]{4}-[A-Z]{4}$/),
+      verification_uri: `${server.config.publicUrl}/device`,
+      verification_uri_complete: `${server.config.publicUrl}/device?code=${code.user_code}`,
+      expires_in: 900,
+    });
+    await approveInBrowser('painter', code.user_code);
     const result = await login.exited;
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(`Open ${code.verification_uri_complete} and confirm the code ${code.user_code}\n`);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`Logged in to ${server.url} as painter.`);
+    expect(JSON.parse(result.stdout.slice(line!.length + 1))).toMatchObject({ server: server.url, username: 'painter' });
     expect(fs.statSync(credentialsFile).mode & 0o777).toBe(0o600);
     expect(fs.statSync(configDir).mode & 0o777).toBe(0o700);
     const saved = JSON.parse(fs.readFileSync(credentialsFile, 'utf8'));
@@ -235,6 +288,47 @@ describe('an artist session through the CLI', () => {
     const result = await artdag('assets', 'register', other, '--name', 'cli-artwork', '--type', 'image');
     expect(result.code).toBe(6);
     expect(result.stderr).toMatch(/^error: .*cli-artwork/);
+    const sameBytes = await artdag('assets', 'register', file, '--name', 'cli-artwork-copy', '--type', 'image', '--json');
+    expect(sameBytes.code).toBe(6);
+    expect(JSON.parse(sameBytes.stdout)).toMatchObject({
+      error: { code: 'content_already_registered', status: 409, details: { name: 'cli-artwork' }, exit_code: 6 },
+    });
+  });
+
+  it('publishes an L1 cache item (following the job, or not with --no-wait) and exits 5 for one the L1 lacks', async () => {
+    const still = randomBytes(4096);
+    const hash = l1.addCacheItem(still);
+    const published = await artdag(
+      'publish-cache',
+      hash,
+      '--l1',
+      l1.url,
+      '--name',
+      'cli-still',
+      '--type',
+      'image',
+      '--tags',
+      'l1',
+      '--json',
+    );
+    expect(published.stderr).toBe('');
+    expect(published.code).toBe(0);
+    expect(JSON.parse(published.stdout)).toMatchObject({
+      name: 'cli-still',
+      content_hash: contentHashOf(still),
+      tags: ['l1'],
+      provenance: { l1_server: l1.url },
+    });
+    const other = l1.addCacheItem(randomBytes(4096));
+    const started = await artdag('publish-cache', other, '--l1', l1.url, '--name', 'cli-later', '--no-wait', '--json');
+    expect(started.code).toBe(0);
+    const job = JSON.parse(started.stdout);
+    expect(job).toMatchObject({ status: 'running', job_id: `publish-cache:${l1.url}:${other}` });
+    const finished = await artdag('publish-cache', other, '--l1', l1.url, '--name', 'cli-later', '--json');
+    expect(JSON.parse(finished.stdout)).toMatchObject({ name: 'cli-later', content_hash: other });
+    const missing = await artdag('publish-cache', 'c'.repeat(64), '--l1', l1.url, '--name', 'cli-missing');
+    expect(missing.code).toBe(5);
+    expect(missing.stderr).toMatch(/^error: /);
   });
 
   it('verifies the activity locally: pending before Bitcoin (7), then confirmed against Esplora (0)', async () => {
@@ -246,7 +340,7 @@ describe('an artist session through the CLI', () => {
     const api = client(server.url);
     const anchor = await api.post('/anchors/create', { token: savedToken() });
     expect(anchor.status).toBe(201);
-    const pending = await artdag('anchors', 'verify', uuid, '--esplora', chain.esploraUrl, '--json');
+    const pending = await artdag('anchors', 'verify', uuid, '--esplora', esplora.url, '--json');
     expect(pending.code).toBe(7);
     const pendingReport = JSON.parse(pending.stdout);
     expect(pendingReport).toMatchObject({ outcome: 'pending', server: { status: 'pending', bitcoin_block: null } });
@@ -257,24 +351,33 @@ describe('an artist session through the CLI', () => {
     calendars[1]!.mine();
     const upgraded = await api.post(`/anchors/${anchor.body.merkle_root}/upgrade`, { token: savedToken() });
     expect(upgraded.body).toMatchObject({ status: 'confirmed' });
-    const confirmed = await artdag('anchors', 'verify', activityId, '--esplora', chain.esploraUrl, '--json');
+    const confirmed = await artdag('anchors', 'verify', activityId, '--esplora', esplora.url, '--json');
     expect(confirmed.stderr).toBe('');
     expect(confirmed.code).toBe(0);
     const report = JSON.parse(confirmed.stdout);
     expect(report).toMatchObject({ outcome: 'confirmed', problems: [], server: { activity_id: activityId, status: 'confirmed' } });
-    expect(report.attestations).toContainEqual(expect.objectContaining({ kind: 'bitcoin', height, check: 'match' }));
-    const human = await artdag('anchors', 'verify', uuid, '--esplora', chain.esploraUrl);
+    const block = chain.blocks.find((b) => b.height === height)!;
+    expect(report.attestations).toContainEqual(
+      expect.objectContaining({
+        kind: 'bitcoin',
+        height,
+        check: 'match',
+        block_hash: block.hash,
+        block_time: new Date(block.time * 1000).toISOString(),
+      }),
+    );
+    const human = await artdag('anchors', 'verify', uuid, '--esplora', esplora.url);
     expect(human.stdout).toContain('result    valid: confirmed on Bitcoin');
   });
 
-  it('exits 1 when Esplora shows a different merkle root for the block', async () => {
-    chain.tamperEsplora = true;
+  it('exits 1 when Esplora names a block with a different merkle root at that height', async () => {
+    esplora.lie = true;
     try {
-      const result = await artdag('anchors', 'verify', activityId, '--esplora', chain.esploraUrl);
+      const result = await artdag('anchors', 'verify', activityId, '--esplora', esplora.url);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^error: the proof is invalid: block \d+ .* has a different merkle root/);
     } finally {
-      chain.tamperEsplora = false;
+      esplora.lie = false;
     }
   });
 

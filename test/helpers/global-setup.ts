@@ -1,5 +1,6 @@
 // Starts embedded Postgres and the Temporal dev server once per test run, migrates a template database
 // that every test file clones, and bundles the workflows once.
+import { buildAssets } from '../../scripts/build-assets.mjs';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,7 +27,12 @@ declare module 'vitest' {
 export const TEMPLATE_DB = 'artdag_template';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const TOOL_INSTALLS = ['test/oracle/install-ots.sh', 'storage/install-seaweedfs.sh', 'storage/install-kubo.sh'];
+const TOOL_INSTALLS = [
+  'test/oracle/install-ots.sh',
+  'storage/install-seaweedfs.sh',
+  'storage/install-kubo.sh',
+  'deploy/install-compose.sh',
+];
 
 function runScript(script: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -52,6 +58,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }),
     startTemporalDevServer({ namespace: TEST_NAMESPACE, ui: false, logFile: path.join(root, 'temporal.log') }),
     bundleWorkflows(),
+    // Once here, so parallel test servers never find the browser assets stale and build them at the same time.
+    buildAssets(),
   ]);
   await tools;
   const template = createDb(pg.url, 1);

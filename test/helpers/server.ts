@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -36,13 +37,19 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 export async function startTestServer(
-  options: { env?: Record<string, string>; role?: Role; database?: TestDatabase } = {},
+  options: {
+    env?: Record<string, string>;
+    role?: Role;
+    database?: TestDatabase;
+    /** Where log lines go (and at which level), for tests that read them. */
+    log?: { level: string; destination: DestinationStream };
+  } = {},
 ): Promise<TestServer> {
   const config = testConfig(options.env);
   const database = options.database ?? (await createTestDatabase());
   const runtime = await startRuntime({
     config,
-    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    logger: options.log ? createLogger(options.log.level, options.log.destination) : createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     role: options.role ?? 'all',
     databaseUrl: database.url,
     temporalAddress: config.temporal.address!,

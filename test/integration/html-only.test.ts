@@ -49,7 +49,7 @@ const NOT_PAGES = [
   '/.well-known/webfinger?resource=acct:alice@l2.test',
   '/.well-known/nodeinfo',
   '/nodeinfo/2.1',
-  '/static/app.css',
+  '/static/build/app.0123456789ab.css',
   '/objects/0000000000000000000000000000000000000000000000000000000000000000',
   '/assets/nothing-here/content',
   '/activities/00000000-0000-0000-0000-000000000000/ots',

@@ -154,7 +154,7 @@ describe('storage providers', () => {
       form: { _csrf: csrf, name: 'form-disk', type: 'local' },
       headers: { accept: 'text/html' },
     });
-    expect(ok.status).toBe(302);
+    expect(ok.status).toBe(303);
     expect((await api.get('/storage', { token: bob })).body.providers.map((p: { name: string }) => p.name)).toEqual(['form-disk']);
     const noToken = await browser.post('/storage', { form: { name: 'sneaky', type: 'local' }, headers: { accept: 'text/html' } });
     expect(noToken.status).toBe(403);

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { CredentialStore } from '../../src/cli/artdag/credentials.js';
 import { run } from '../../src/cli/artdag/main.js';
 
-type Handler = (request: { method: string; url: URL; body: unknown; headers: Headers }) => Response | Promise<Response>;
+type Handler = (request: { method: string; url: URL; body: unknown; headers: Headers; stdout: string }) => Response | Promise<Response>;
 
 let configDir: string;
 beforeEach(() => {
@@ -35,7 +35,7 @@ async function cli(argv: string[], handler: Handler = refused, options: { server
       const method = init.method ?? 'GET';
       requests.push(`${method} ${url.pathname}${url.search}`);
       const body = typeof init.body === 'string' ? JSON.parse(init.body) : undefined;
-      return handler({ method, url, body, headers: new Headers(init.headers) });
+      return handler({ method, url, body, headers: new Headers(init.headers), stdout });
     }) as typeof fetch,
     clock: { now: () => now, sleep: async (ms) => void (now += ms) },
   });
@@ -86,6 +86,26 @@ describe('exit codes', () => {
     expect(result).toMatchObject({ code: 3, stderr: 'error: GET http://127.0.0.1:9/assets failed: connect ECONNREFUSED 127.0.0.1:9\n' });
   });
 
+  it('with --json, also prints the error as {"error": ...} on stdout, with the server\'s code, status and request id', async () => {
+    const missing = await cli(['assets', 'show', 'nope', '--json', '--server', 'http://l2.test'], () =>
+      json(404, { error: { code: 'not_found', message: 'No asset named "nope".', request_id: 'req-1' } }),
+    );
+    expect(missing).toMatchObject({ code: 5, stderr: 'error: No asset named "nope".\n' });
+    expect(JSON.parse(missing.stdout)).toEqual({
+      error: { code: 'not_found', message: 'No asset named "nope".', status: 404, request_id: 'req-1', exit_code: 5 },
+    });
+    const conflict = await cli(['assets', 'show', 'x', '--json', '--server', 'http://l2.test'], () =>
+      json(409, { error: { code: 'name_taken', message: 'Taken.', details: { field: 'name' } } }),
+    );
+    expect(JSON.parse(conflict.stdout).error).toMatchObject({ code: 'name_taken', status: 409, details: { field: 'name' }, exit_code: 6 });
+    const down = await cli(['assets', 'list', '--json', '--server', 'http://127.0.0.1:9']);
+    expect(JSON.parse(down.stdout).error).toMatchObject({ code: 'unavailable', exit_code: 3 });
+    const usage = await cli(['assets', 'register', 'file.png', '--type', 'image', '--json']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout)).toEqual({ error: { code: 'usage', message: 'missing --name NAME', exit_code: 2 } });
+    expect(usage.stderr).toContain('usage: artdag assets register');
+  });
+
   it('says what the server answered when the error is not JSON', async () => {
     const result = await cli(
       ['assets', 'list', '--server', 'http://l2.test'],
@@ -96,7 +116,7 @@ describe('exit codes', () => {
 });
 
 describe('choosing the server', () => {
-  it('uses --server, else the saved default login, else $ARTDAG_SERVER, else localhost:8200', async () => {
+  it('uses --server, else $ARTDAG_SERVER, else the last login, else localhost:8200', async () => {
     const ok: Handler = () => json(200, { items: [], next_cursor: null });
     const origin = async (argv: string[], server?: string) => {
       let seen = '';
@@ -104,10 +124,10 @@ describe('choosing the server', () => {
       return seen;
     };
     expect(await origin(['assets', 'list'])).toBe('http://localhost:8200');
-    expect(await origin(['assets', 'list'], 'http://env.test')).toBe('http://env.test');
     saveLogin('http://saved.test');
-    expect(await origin(['assets', 'list'], 'http://env.test')).toBe('http://saved.test');
-    expect(await origin(['assets', 'list', '--server', 'http://flag.test/'])).toBe('http://flag.test');
+    expect(await origin(['assets', 'list'])).toBe('http://saved.test');
+    expect(await origin(['assets', 'list'], 'http://env.test')).toBe('http://env.test');
+    expect(await origin(['assets', 'list', '--server', 'http://flag.test/'], 'http://env.test')).toBe('http://flag.test');
   });
 });
 
@@ -175,6 +195,28 @@ describe('record-run and publish-cache', () => {
     ]);
   });
 
+  it('sends tags and a description, and with --no-wait prints the started job without following it', async () => {
+    const result = await cli(
+      ['publish-cache', 'ab'.repeat(32), '--l1', 'http://l1.test', '--name', 'out', '--tags', 'a,b', '--description', 'd', '--no-wait'],
+      ({ body }) => {
+        expect(body).toEqual({
+          content_hash: 'ab'.repeat(32),
+          l1_server: 'http://l1.test',
+          name: 'out',
+          tags: 'a,b',
+          description: 'd',
+          wait: 0,
+        });
+        return started.clone();
+      },
+    );
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: 'Started record-run:x; follow it at http://l2.test/jobs/record-run%3Ax\n',
+      requests: ['POST /assets/publish-cache'],
+    });
+  });
+
   it("exits 1 with the job's error message when it fails", async () => {
     const result = await cli(['publish-cache', 'ab'.repeat(32), '--l1', 'http://l1.test', '--name', 'out'], ({ method, body }) => {
       if (method === 'POST') {
@@ -184,6 +226,12 @@ describe('record-run and publish-cache', () => {
       return json(200, { job_id: 'record-run:x', status: 'failed', error: { code: 'hash_mismatch', message: 'The L1 sent other bytes.' } });
     });
     expect(result).toMatchObject({ code: 1, stderr: 'error: The L1 sent other bytes.\n' });
+    const taken = await cli(['publish-cache', 'ab'.repeat(32), '--l1', 'http://l1.test', '--name', 'out'], ({ method }) =>
+      method === 'POST'
+        ? started.clone()
+        : json(200, { job_id: 'x', status: 'failed', error: { status: 409, code: 'name_taken', message: 'Taken.' } }),
+    );
+    expect(taken).toMatchObject({ code: 6, stderr: 'error: Taken.\n' });
   });
 
   it('gives up after --wait-total seconds, naming the status URL', async () => {
@@ -231,5 +279,68 @@ describe('login --with-token and logout', () => {
     expect((await cli(['logout'], () => json(503, { error: { message: 'down for maintenance' } }))).code).toBe(3);
     expect((await cli(['logout'])).stderr).toMatch(/the token is still saved/);
     expect(store().get('http://l2.test')?.token).toBe('saved-token');
+  });
+});
+
+describe('login with the device flow', () => {
+  const grant = {
+    device_code: 'device-secret',
+    user_code: 'BCDF-GHJK',
+    verification_uri: 'http://l2.test/device',
+    verification_uri_complete: 'http://l2.test/device?code=BCDF-GHJK',
+    expires_in: 900,
+    interval: 5,
+  };
+
+  /** A server that answers pending once, then the token; `onPoll` sees what the CLI printed by each poll. */
+  function deviceServer(onPoll: (stdout: string) => void = () => undefined): Handler {
+    let polls = 0;
+    return ({ url, body, headers, stdout }) => {
+      if (url.pathname === '/auth/device/code') return (expect(body).toEqual({ client_id: 'artdag-cli' }), json(200, grant));
+      if (url.pathname === '/auth/device/token') {
+        onPoll(stdout);
+        expect(body).toEqual({
+          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+          device_code: 'device-secret',
+          client_id: 'artdag-cli',
+        });
+        return ++polls === 1
+          ? json(400, { error: 'authorization_pending', error_description: 'Not approved yet.' })
+          : json(200, { access_token: 'device-token', token_type: 'bearer', expires_in: 3600 });
+      }
+      expect(headers.get('authorization')).toBe('Bearer device-token');
+      return json(200, { username: 'alice' });
+    };
+  }
+
+  it('with --json, prints the code as one JSON line before polling, then the result', async () => {
+    const printedByPoll: string[] = [];
+    const result = await cli(
+      ['login', '--json', '--server', 'http://l2.test'],
+      deviceServer((stdout) => printedByPoll.push(stdout)),
+    );
+    expect(result.code).toBe(0);
+    expect(printedByPoll).toHaveLength(2);
+    expect(printedByPoll[0]).toMatch(/^\{"user_code":"BCDF-GHJK",.*\}\n$/);
+    const [first, ...rest] = result.stdout.split('\n');
+    expect(JSON.parse(first!)).toEqual({
+      user_code: 'BCDF-GHJK',
+      verification_uri: 'http://l2.test/device',
+      verification_uri_complete: 'http://l2.test/device?code=BCDF-GHJK',
+      expires_in: 900,
+    });
+    expect(JSON.parse(rest.join('\n'))).toMatchObject({ server: 'http://l2.test', username: 'alice' });
+    expect(result.stderr).toBe('Open http://l2.test/device?code=BCDF-GHJK and confirm the code BCDF-GHJK\n');
+    expect(result.elapsed).toBe(10_000);
+    expect(store().get('http://l2.test')).toMatchObject({ token: 'device-token', username: 'alice' });
+  });
+
+  it('without --json, shows where to approve on stdout and says who is logged in', async () => {
+    const result = await cli(['login', '--server', 'http://l2.test'], deviceServer());
+    expect(result).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout: 'Open http://l2.test/device?code=BCDF-GHJK and confirm the code BCDF-GHJK\nLogged in to http://l2.test as alice.\n',
+    });
   });
 });

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { activityRef } from '../../src/cli/artdag/commands/anchors.js';
-import { esploraBlocks, type BlockSource } from '../../src/cli/artdag/esplora.js';
+import { esploraBlocks, parseBlockHeader, type BlockSource } from '../../src/cli/artdag/esplora.js';
 import { run } from '../../src/cli/artdag/main.js';
 import { checkProof } from '../../src/cli/artdag/proof-check.js';
 import { serializeDetached, Timestamp } from '../../src/domain/ots/index.js';
@@ -22,9 +22,25 @@ function proofFor(bytes: Buffer, attest: 'pending' | 'bitcoin' | 'both') {
   return { ots: serializeDetached({ fileHashOp: 'sha256', timestamp: root }), merkleRoot: tip.msg };
 }
 
+const BLOCK_TIME = new Date('2026-11-28T12:00:00.000Z');
 const blocksWith = (merkleRoot: Buffer | null): BlockSource => ({
-  block: async (height) => (merkleRoot ? { height, hash: BLOCK_HASH, merkleRoot } : null),
+  block: async (height) => (merkleRoot ? { height, hash: BLOCK_HASH, merkleRoot, time: BLOCK_TIME } : null),
 });
+
+/** A Bitcoin block header with this merkle root and time, and its hash in display order. */
+function header(merkleRoot: Buffer, time: Date) {
+  const bytes = Buffer.alloc(80);
+  bytes.writeInt32LE(0x20000000, 0);
+  merkleRoot.copy(bytes, 36);
+  bytes.writeUInt32LE(time.getTime() / 1000, 68);
+  const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
+  return {
+    hex: bytes.toString('hex'),
+    hash: Buffer.from(sha256(sha256(bytes)))
+      .reverse()
+      .toString('hex'),
+  };
+}
 
 describe('checking a proof locally', () => {
   it('is pending with only calendar attestations', async () => {
@@ -43,6 +59,7 @@ describe('checking a proof locally', () => {
       merkle_root: Buffer.from(merkleRoot).reverse().toString('hex'),
       check: 'match',
       block_hash: BLOCK_HASH,
+      block_time: BLOCK_TIME.toISOString(),
     });
   });
 
@@ -70,23 +87,37 @@ describe('checking a proof locally', () => {
   });
 });
 
-describe('Esplora blocks', () => {
-  it('reverses the display-order merkle root into header order', async () => {
-    const headerOrder = Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex');
+describe('Esplora block headers', () => {
+  const merkleRoot = Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex');
+
+  it('reads the merkle root (bytes 36..68) and time of the header that hashes to the block hash', async () => {
+    const block = header(merkleRoot, BLOCK_TIME);
     const urls: string[] = [];
     const blocks = esploraBlocks('http://esplora.test/api/', (async (url: string) => {
       urls.push(String(url));
-      if (String(url).endsWith('/block-height/5')) return new Response(BLOCK_HASH);
+      if (String(url).endsWith('/block-height/5')) return new Response(`${block.hash}\n`);
       if (String(url).endsWith('/block-height/6')) return new Response('Block not found', { status: 404 });
-      return Response.json({ id: BLOCK_HASH, merkle_root: Buffer.from(headerOrder).reverse().toString('hex') });
+      return new Response(block.hex);
     }) as typeof fetch);
-    expect(await blocks.block(5)).toEqual({ height: 5, hash: BLOCK_HASH, merkleRoot: headerOrder });
+    expect(await blocks.block(5)).toEqual({ height: 5, hash: block.hash, merkleRoot, time: BLOCK_TIME });
     expect(await blocks.block(6)).toBeNull();
     expect(urls).toEqual([
       'http://esplora.test/api/block-height/5',
-      `http://esplora.test/api/block/${BLOCK_HASH}`,
+      `http://esplora.test/api/block/${block.hash}/header`,
       'http://esplora.test/api/block-height/6',
     ]);
+  });
+
+  it('refuses a header of another block, or one that is not 80 bytes', () => {
+    const block = header(merkleRoot, BLOCK_TIME);
+    expect(() => parseBlockHeader(5, BLOCK_HASH, block.hex)).toThrow(`hashes to ${block.hash}, not to the block hash ${BLOCK_HASH}`);
+    expect(() => parseBlockHeader(5, block.hash, block.hex.slice(2))).toThrow('not 80 bytes of hex');
+    expect(() => parseBlockHeader(5, block.hash, 'zz'.repeat(80))).toThrow('not 80 bytes of hex');
+  });
+
+  it('exits 3 when Esplora fails (5xx) and names the request', async () => {
+    const blocks = esploraBlocks('http://esplora.test', (async () => new Response('oops', { status: 502 })) as typeof fetch);
+    await expect(blocks.block(5)).rejects.toMatchObject({ exitCode: 3, message: 'Esplora answered 502 for /block-height/5' });
   });
 });
 
@@ -137,10 +168,10 @@ describe('artdag anchors verify exit codes', () => {
     expect(notAnchored).toMatchObject({ code: 7, stderr: 'error: Activity x is not anchored yet.\n' });
   });
 
-  it('exits 0 when confirmed on Bitcoin, and 1 when the proof does not match the bytes', async () => {
+  it('exits 0 for a Bitcoin attestation, saying it was not checked without --esplora, and 1 when the proof does not match the bytes', async () => {
     const confirmed = await verify(proofFor(activity, 'bitcoin').ots);
     expect(confirmed.code).toBe(0);
-    expect(confirmed.stdout).toContain('valid: confirmed on Bitcoin');
+    expect(confirmed.stdout).toContain('valid: attested in Bitcoin block 900001, not checked against the chain (pass --esplora URL)');
     const other = await verify(proofFor(Buffer.from('other bytes'), 'bitcoin').ots);
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/^error: the proof is invalid: the proof is for sha256/);

@@ -19,6 +19,9 @@ describe('README', () => {
   it('is what .ci/run runs', () => {
     const ci = fs.readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
     const commands = ci.split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('set ') && !l.startsWith('cd '));
-    expect(commands).toEqual(['npm ci', 'npm test']);
+    expect(commands[0]).toBe('npm ci');
+    expect(commands.at(-1)).toBe('npm test');
+    // Anything else CI does (installing the browser) is written in the README, word for word.
+    for (const command of commands) expect(readme).toContain(command);
   });
 });

@@ -2,7 +2,8 @@
 import type { Middleware } from 'koa';
 import type { Logger } from 'pino';
 import { AppError } from '../../domain/errors.js';
-import type { AppState } from '../context.js';
+import { isDatabaseUnavailable } from '../../db/connection-errors.js';
+import type { AppContext, AppState } from '../context.js';
 import { wantsHtml } from '../negotiate.js';
 import type { Views } from '../views.js';
 
@@ -11,18 +12,35 @@ interface HttpishError {
   statusCode?: number;
   expose?: boolean;
   message?: string;
+  code?: unknown;
 }
+
+/** Postgres refuses NUL in text (22021) and \u0000 in jsonb (22P05): any input string can carry one, so it is bad input. */
+const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
 function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   // Errors thrown by Koa itself (ctx.throw, http-errors) that are safe to show.
   const e = err as HttpishError;
+  if (typeof e?.code === 'string' && UNSTORABLE_TEXT.has(e.code)) {
+    return new AppError(400, 'invalid_text', 'Text in the request contains a NUL (\\u0000) character, which cannot be stored.');
+  }
+  if (isDatabaseUnavailable(err)) {
+    return new AppError(503, 'database_unavailable', 'The database is unavailable at the moment; try again shortly.', undefined, {
+      'Retry-After': '5',
+    });
+  }
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && e.expose) {
     return new AppError(status, 'http_error', e.message ?? 'Request refused.');
   }
   return null;
 }
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+
+const LOCAL_PATH = /^\/(?![/\\])[^\s]*$/;
 
 const TITLES: Record<number, string> = {
   400: 'Bad request',
@@ -39,12 +57,40 @@ const TITLES: Record<number, string> = {
   503: 'Temporarily unavailable',
 };
 
+/** Where a login should lead back to: the page that refused, when it was a page a link can reach again. */
+function loginUrl(ctx: AppContext): string {
+  const back = ctx.method === 'GET' && LOCAL_PATH.test(ctx.originalUrl) ? ctx.originalUrl : '/';
+  return back === '/' ? '/login' : `/login?next=${encodeURIComponent(back)}`;
+}
+
+/** What the error page can show without doing anything that may fail again: only what is already known. */
+function errorPageData(ctx: AppContext) {
+  const session = ctx.state.resolvedSession ?? null;
+  return {
+    currentUser: session?.user.username ?? null,
+    isOperator: session?.user.is_operator ?? false,
+    currentPath: ctx.path,
+    csrfToken: ctx.state.csrfToken ?? '',
+    requestId: ctx.state.requestId,
+    loginUrl: loginUrl(ctx),
+  };
+}
+
 export function errorHandler(logger: Logger, views: Views): Middleware<AppState> {
   return async (ctx, next) => {
+    let unrouted = false;
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
+        unrouted = true;
         throw new AppError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}.`);
+      }
+      // The router's allowedMethods() answers a known path with a bare 405/501 (and Allow); give it the usual error body.
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+        const allowed = ctx.response.get('Allow') || 'none';
+        throw ctx.status === 405
+          ? new AppError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}; allowed: ${allowed}.`)
+          : new AppError(501, 'not_implemented', `The method ${ctx.method} is not implemented; allowed on ${ctx.path}: ${allowed}.`);
       }
     } catch (err) {
       let appError = toAppError(err);
@@ -54,13 +100,23 @@ export function errorHandler(logger: Logger, views: Views): Middleware<AppState>
       }
       ctx.status = appError.status;
       for (const [name, value] of Object.entries(appError.headers ?? {})) ctx.set(name, value);
+      // The same URL answers a browser with a page and a program with JSON.
+      ctx.vary('Accept');
       if (wantsHtml(ctx)) {
         ctx.type = 'text/html; charset=utf-8';
-        ctx.body = await views.bare('pages/error', {
-          title: TITLES[appError.status] ?? 'Error',
-          message: appError.message,
-          requestId: ctx.state.requestId,
-        });
+        const title = TITLES[appError.status] ?? 'Error';
+        try {
+          ctx.body = await views.bare('pages/error', {
+            ...errorPageData(ctx),
+            title,
+            status: appError.status,
+            message: unrouted ? `There is no page at ${ctx.path}.` : appError.message,
+          });
+        } catch (renderError) {
+          // The error page itself failed: answer a page that needs no template rather than none at all.
+          logger.error({ err: renderError, req_id: ctx.state.requestId }, 'error page failed to render');
+          ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>Request id: ${escapeHtml(ctx.state.requestId ?? '')}</p><p><a href="/">Home</a></p></main></body></html>`;
+        }
       } else {
         ctx.body = {
           error: {

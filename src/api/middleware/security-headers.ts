@@ -2,19 +2,26 @@
 import type { Middleware } from 'koa';
 import type { AppState } from '../context.js';
 
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * The policy for every page. Forms may post to us and to the L1 servers we trust: attaching a renderer is a form
+ * whose answer redirects to the L1's /auth, and browsers apply form-action to every hop of a form's redirects.
+ */
+export function contentSecurityPolicy(formTargets: readonly string[] = []): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    `form-action ${["'self'", ...formTargets].join(' ')}`,
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
-export function securityHeaders(options: { https: boolean }): Middleware<AppState> {
+export function securityHeaders(options: { https: boolean; formTargets?: readonly string[] }): Middleware<AppState> {
+  const CSP = contentSecurityPolicy(options.formTargets);
   return async (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('X-Frame-Options', 'DENY');

@@ -107,5 +107,10 @@ export function errorMessageOf(body: unknown): string | undefined {
 export async function errorFrom(res: Response, body?: unknown): Promise<ApiError> {
   const parsed = body === undefined ? await readJson(res) : body;
   const message = errorMessageOf(parsed) ?? `${res.url || 'the server'} answered ${res.status} ${res.statusText}`.trim();
-  return new ApiError(message, res.status, errorCodeOf(parsed));
+  const error = (parsed as { error?: { details?: unknown; request_id?: unknown } } | null)?.error;
+  const extra = typeof error === 'object' && error !== null ? error : {};
+  return new ApiError(message, res.status, errorCodeOf(parsed), {
+    details: extra.details,
+    requestId: typeof extra.request_id === 'string' ? extra.request_id : undefined,
+  });
 }

@@ -8,7 +8,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   server: {
     type: 'string',
     value: 'URL',
-    help: "the L2 server (default: the saved login's server, else $ARTDAG_SERVER, else http://localhost:8200)",
+    help: "the L2 server (default: $ARTDAG_SERVER, else the last login's server, else http://localhost:8200)",
   },
   json: { type: 'boolean', help: 'print machine-readable JSON on stdout' },
   quiet: { type: 'boolean', help: 'print nothing but errors' },

@@ -3,7 +3,7 @@
 import os from 'node:os';
 
 export interface CliEnv {
-  /** ARTDAG_SERVER: the server to use when no login is saved and no --server is given. */
+  /** ARTDAG_SERVER: the server to use when no --server is given (it wins over the last login's server). */
   server: string | undefined;
   /** ARTDAG_CONFIG_DIR: where credentials.json lives (tests point it at a temp dir). */
   configDir: string | undefined;

@@ -31,12 +31,13 @@ export class UsageError extends CliError {
   }
 }
 
-/** A refusal from the server, with its HTTP status and error code. */
+/** A refusal from the server, with its HTTP status, error code, and what else its error document said. */
 export class ApiError extends CliError {
   constructor(
     message: string,
     readonly status: number,
     readonly code: string | undefined,
+    readonly extra: { details?: unknown; requestId?: string } = {},
   ) {
     super(message, exitCodeForStatus(status));
   }
@@ -53,6 +54,33 @@ export function exitCodeForStatus(status: number): ExitCode {
 
 export function exitCodeOf(err: unknown): ExitCode {
   return err instanceof CliError ? err.exitCode : EXIT.failure;
+}
+
+const EXIT_NAMES = Object.fromEntries(Object.entries(EXIT).map(([name, code]) => [code, name])) as Record<ExitCode, string>;
+
+export interface ErrorReport {
+  /** The server's error code, else the exit code's name (usage, auth, unavailable, ...). */
+  code: string;
+  message: string;
+  status?: number;
+  details?: unknown;
+  request_id?: string;
+  exit_code: ExitCode;
+}
+
+/** The error as `--json` prints it on stdout: `{"error": ErrorReport}`. */
+export function errorReport(err: unknown): ErrorReport {
+  const exitCode = exitCodeOf(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (!(err instanceof ApiError)) return { code: EXIT_NAMES[exitCode], message, exit_code: exitCode };
+  return {
+    code: err.code ?? EXIT_NAMES[exitCode],
+    message,
+    status: err.status,
+    ...(err.extra.details !== undefined ? { details: err.extra.details } : {}),
+    ...(err.extra.requestId !== undefined ? { request_id: err.extra.requestId } : {}),
+    exit_code: exitCode,
+  };
 }
 
 /** What went wrong on the network, down to the system error (fetch hides it in `cause`). */

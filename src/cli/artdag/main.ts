@@ -6,7 +6,7 @@ import type { Clock, Command, Context, Input } from './command.js';
 import { COMMANDS, GROUPS } from './commands/index.js';
 import { configDir, CredentialStore } from './credentials.js';
 import type { CliEnv } from './environment.js';
-import { CliError, EXIT, exitCodeOf, UsageError, type ExitCode } from './errors.js';
+import { CliError, errorReport, EXIT, exitCodeOf, UsageError, type ExitCode } from './errors.js';
 import { commandHelp, groupHelp, mainHelp, usageLine } from './help.js';
 import { Output, type OutStream } from './output.js';
 
@@ -31,12 +31,11 @@ const systemClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** The server for this run: --server, else the saved default login's, else $ARTDAG_SERVER, else localhost. */
+/** The server for this run: --server, else $ARTDAG_SERVER, else the saved default login's, else localhost. */
 function resolveServer(globals: Globals, store: CredentialStore, env: CliEnv): string {
   if (globals.server !== undefined) return serverOrigin(globals.server, '--server');
-  const saved = store.read().default;
-  if (saved) return saved;
-  return env.server ? serverOrigin(env.server, 'ARTDAG_SERVER') : DEFAULT_SERVER;
+  if (env.server) return serverOrigin(env.server, 'ARTDAG_SERVER');
+  return store.read().default ?? DEFAULT_SERVER;
 }
 
 function createContext(globals: Globals, io: Io): Context {
@@ -69,6 +68,12 @@ function usageFailure(io: Io, err: UsageError, command: Command | undefined): Ex
   return EXIT.usage;
 }
 
+/** Whether --json was asked for, even when the rest of the command line could not be parsed. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
 export async function run(io: Io): Promise<ExitCode> {
   let command: Command | undefined;
   try {
@@ -97,6 +102,8 @@ export async function run(io: Io): Promise<ExitCode> {
     const ctx = createContext(parsed.globals, io);
     return (await command.run(ctx, { args: parsed.args, values: parsed.values })) ?? EXIT.ok;
   } catch (err) {
+    // With --json, a script reads the failure from stdout too: {"error": {code, message, status?, ...}}.
+    if (wantsJson(io.argv)) io.stdout.write(`${JSON.stringify({ error: errorReport(err) })}\n`);
     if (err instanceof UsageError) return usageFailure(io, err, command);
     io.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return exitCodeOf(err);

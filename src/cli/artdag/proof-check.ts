@@ -15,6 +15,8 @@ export type AttestationReport =
       /** Against the block source: match, mismatch, no such block, or not checked. */
       check: 'match' | 'mismatch' | 'no-block' | 'unchecked';
       block_hash?: string;
+      /** The block's time from its header, ISO 8601, when it matches. */
+      block_time?: string;
     }
   | { kind: 'unknown'; tag: string };
 
@@ -74,5 +76,5 @@ async function checkBitcoin(msg: Buffer, height: number, blocks: BlockSource | u
     problems.push(`block ${height} (${block.hash}) has a different merkle root than the proof commits to`);
     return { ...base, check: 'mismatch', block_hash: block.hash };
   }
-  return { ...base, check: 'match', block_hash: block.hash };
+  return { ...base, check: 'match', block_hash: block.hash, block_time: block.time.toISOString() };
 }

@@ -40,11 +40,24 @@ export class ActivitiesRepository {
     return ((await this.db('activities').where({ id }).first()) as ActivityRow | undefined) ?? null;
   }
 
-  async list(filter: { limit: number; beforeId?: number; actorUserId?: number }): Promise<ActivityRow[]> {
-    const query = this.db('activities').orderBy('id', 'desc').limit(filter.limit);
+  /** One keyset page, newest first: below beforeId, or (the page before a cursor) just above afterId. */
+  async list(filter: {
+    limit: number;
+    beforeId?: number;
+    afterId?: number;
+    actorUserId?: number;
+    activityType?: string;
+  }): Promise<ActivityRow[]> {
+    const newerPage = filter.afterId !== undefined && filter.beforeId === undefined;
+    const query = this.db('activities')
+      .orderBy('id', newerPage ? 'asc' : 'desc')
+      .limit(filter.limit);
     if (filter.beforeId !== undefined) query.where('id', '<', filter.beforeId);
+    if (filter.afterId !== undefined) query.where('id', '>', filter.afterId);
     if (filter.actorUserId !== undefined) query.where('actor_user_id', filter.actorUserId);
-    return (await query) as ActivityRow[];
+    if (filter.activityType !== undefined) query.where('activity_type', filter.activityType);
+    const rows = (await query) as ActivityRow[];
+    return newerPage ? rows.reverse() : rows;
   }
 
   /** Activities that belong in a user's outbox (what followers receive), newest first. */

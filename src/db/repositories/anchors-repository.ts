@@ -32,6 +32,18 @@ export interface AnchorRow {
   upgrade_attempts: number;
 }
 
+/** Where an activity's anchor stands, without the proofs. */
+export interface ActivityAnchorStatus {
+  activity_id: number;
+  merkle_root: string;
+  status: AnchorStatus;
+  bitcoin_block: number | null;
+  block_time: Date | null;
+  created_at: Date;
+  stamped_at: Date | null;
+  confirmed_at: Date | null;
+}
+
 export interface Leaf {
   activityId: number;
   leafHash: Buffer;
@@ -134,6 +146,37 @@ export class AnchorsRepository {
     if (!row) return null;
     const anchor = (await this.db('anchors').where({ id: row.anchor_id }).first()) as AnchorRow;
     return { anchor, leafIndex: row.leaf_index };
+  }
+
+  /** The anchor of each of these activities that is in one (one indexed join; activities not yet batched are absent). */
+  async statusForActivities(activityRowIds: number[]): Promise<ActivityAnchorStatus[]> {
+    if (activityRowIds.length === 0) return [];
+    return (await this.db('anchor_activities as x')
+      .join('anchors as n', 'n.id', 'x.anchor_id')
+      .whereIn('x.activity_id', activityRowIds)
+      .select(
+        'x.activity_id',
+        'n.merkle_root',
+        'n.status',
+        'n.bitcoin_block',
+        'n.block_time',
+        'n.created_at',
+        'n.stamped_at',
+        'n.confirmed_at',
+      )) as ActivityAnchorStatus[];
+  }
+
+  /** Anchors not on Bitcoin yet (created: waiting for calendars; pending: waiting for a block), oldest first. */
+  async unconfirmed(limit: number): Promise<AnchorRow[]> {
+    return (await this.db('anchors').whereIn('status', ['created', 'pending']).orderBy('id').limit(limit)) as AnchorRow[];
+  }
+
+  /** How many activities the next batch would take. */
+  async countUnanchored(): Promise<number> {
+    const result = await this.db.raw<{ rows: { n: number }[] }>(
+      `SELECT count(*)::int AS n FROM activities a WHERE NOT EXISTS (SELECT 1 FROM anchor_activities x WHERE x.activity_id = a.id)`,
+    );
+    return result.rows[0]!.n;
   }
 
   async countsByStatus(): Promise<Record<string, number>> {

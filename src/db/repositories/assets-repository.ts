@@ -44,11 +44,22 @@ export interface NewAsset {
 
 export interface AssetFilter {
   ownerId?: number;
+  /** The owner by username: filtered in the same query, without looking the user up first. */
+  ownerUsername?: string;
   assetType?: string;
   tag?: string;
+  /** A substring of the name, or an exact tag. */
+  search?: string;
   /** Return assets with id below this (the cursor). */
   beforeId?: number;
+  /** Return the assets just above this id (the page before a cursor), still newest first. */
+  afterId?: number;
   limit: number;
+}
+
+/** LIKE treats % and _ as wildcards and backslash as the escape; a search for them means the characters. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export class AssetsRepository {
@@ -85,13 +96,24 @@ export class AssetsRepository {
     return ((await query.orderBy('a.id').first()) as AssetRow | undefined) ?? null;
   }
 
+  /** One keyset page, newest first; every filter is applied in the same statement. */
   async list(filter: AssetFilter): Promise<AssetRow[]> {
-    const query = this.select().orderBy('a.id', 'desc').limit(filter.limit);
+    const newerPage = filter.afterId !== undefined && filter.beforeId === undefined;
+    const query = this.select()
+      .orderBy('a.id', newerPage ? 'asc' : 'desc')
+      .limit(filter.limit);
     if (filter.ownerId !== undefined) query.where('a.owner_id', filter.ownerId);
+    if (filter.ownerUsername !== undefined) query.where('u.username', filter.ownerUsername);
     if (filter.assetType) query.where('a.asset_type', filter.assetType);
     if (filter.tag) query.whereRaw('a.tags @> ARRAY[?]::text[]', [filter.tag]);
+    if (filter.search) {
+      const search = filter.search;
+      query.where((q) => q.where('a.name', 'like', `%${likeLiteral(search)}%`).orWhereRaw('a.tags @> ARRAY[?]::text[]', [search]));
+    }
     if (filter.beforeId !== undefined) query.where('a.id', '<', filter.beforeId);
-    return (await query) as AssetRow[];
+    if (filter.afterId !== undefined) query.where('a.id', '>', filter.afterId);
+    const rows = (await query) as AssetRow[];
+    return newerPage ? rows.reverse() : rows;
   }
 
   async insert(trx: Knex, asset: NewAsset): Promise<number> {

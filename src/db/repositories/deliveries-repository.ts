@@ -15,6 +15,28 @@ export interface DeliveryRow {
   delivered_at: Date | null;
 }
 
+/** What is still to be delivered to one remote host. */
+export interface HostQueueRow {
+  host: string;
+  /** Planned, not attempted yet. */
+  waiting: number;
+  /** Attempted at least once, waiting for the next try. */
+  retrying: number;
+  oldest: Date;
+  next_attempt_at: Date | null;
+  max_attempts: number;
+}
+
+export interface HostHealthRow {
+  host: string;
+  consecutive_failures: number;
+  failing_since: Date | null;
+  last_failure_at: Date | null;
+  last_success_at: Date | null;
+  last_error: string | null;
+  unavailable: boolean;
+}
+
 export interface AttemptOutcome {
   status: DeliveryRow['status'];
   lastStatus: number | null;
@@ -101,6 +123,11 @@ export class DeliveriesRepository {
     return (await this.db('deliveries').where({ activity_id: activityId }).orderBy('id')) as DeliveryRow[];
   }
 
+  /** The first deliveries of an activity (an audience can be large; pages show a bounded number). */
+  async firstForActivity(activityId: number, limit: number): Promise<DeliveryRow[]> {
+    return (await this.db('deliveries').where({ activity_id: activityId }).orderBy('id').limit(limit)) as DeliveryRow[];
+  }
+
   async countsByStatus(activityId: number): Promise<Record<string, number>> {
     const rows = (await this.db('deliveries').where({ activity_id: activityId }).groupBy('status').select('status').count('* as n')) as {
       status: string;
@@ -109,7 +136,28 @@ export class DeliveriesRepository {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
+  /** The delivery queue by host, the longest-waiting host first. */
+  async queueByHost(limit: number): Promise<HostQueueRow[]> {
+    const result = await this.db.raw<{ rows: HostQueueRow[] }>(
+      `SELECT host, count(*) FILTER (WHERE attempts = 0)::int AS waiting, count(*) FILTER (WHERE attempts > 0)::int AS retrying,
+              min(created_at) AS oldest, min(next_attempt_at) AS next_attempt_at, max(attempts)::int AS max_attempts
+         FROM deliveries WHERE status = 'pending'
+        GROUP BY host ORDER BY min(created_at), host LIMIT ?`,
+      [limit],
+    );
+    return result.rows;
+  }
+
   // instance_health: the circuit breaker's memory.
+
+  /** Hosts marked unavailable or failing now, unavailable ones first. */
+  async troubledHosts(limit: number): Promise<HostHealthRow[]> {
+    return (await this.db('instance_health')
+      .where({ unavailable: true })
+      .orWhere('consecutive_failures', '>', 0)
+      .orderBy([{ column: 'unavailable', order: 'desc' }, { column: 'failing_since', order: 'asc' }, 'host'])
+      .limit(limit)) as HostHealthRow[];
+  }
 
   async hostUnavailable(host: string): Promise<boolean> {
     const row = (await this.db('instance_health').where({ host }).first('unavailable')) as { unavailable: boolean } | undefined;

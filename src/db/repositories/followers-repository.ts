@@ -13,6 +13,21 @@ export interface FollowerRow {
   created_at: Date;
 }
 
+/** An accepted follower with what we know of its actor: the cached remote document, or the local account. */
+export interface FollowerActorRow {
+  id: number;
+  actor_id: string;
+  created_at: Date;
+  name: string | null;
+  preferred_username: string | null;
+  summary: unknown;
+  url: unknown;
+  icon: unknown;
+  gone_at: Date | null;
+  local_username: string | null;
+  local_display_name: string | null;
+}
+
 export class FollowersRepository {
   constructor(private readonly db: Db) {}
 
@@ -55,6 +70,23 @@ export class FollowersRepository {
     const query = this.db('followers').where({ user_id: userId, state: 'accepted' }).orderBy('id', 'desc').limit(limit);
     if (beforeId !== undefined) query.where('id', '<', beforeId);
     return (await query) as FollowerRow[];
+  }
+
+  /** Followers, newest first, with names from federation; localActorPrefix is `{publicUrl}/users/`. */
+  async withActors(userId: number, localActorPrefix: string, limit: number): Promise<FollowerActorRow[]> {
+    const result = await this.db.raw<{ rows: FollowerActorRow[] }>(
+      `SELECT f.id, f.actor_id, f.created_at, r.name, r.preferred_username, r.document -> 'summary' AS summary,
+              r.document -> 'url' AS url, r.document -> 'icon' AS icon, r.gone_at,
+              lu.username AS local_username, lu.display_name AS local_display_name
+         FROM followers f
+         LEFT JOIN remote_actors r ON r.actor_id = f.actor_id
+         LEFT JOIN users lu ON f.actor_id = ? || lu.username
+        WHERE f.user_id = ? AND f.state = 'accepted'
+        ORDER BY f.id DESC
+        LIMIT ?`,
+      [localActorPrefix, userId, limit],
+    );
+    return result.rows;
   }
 
   async count(userId: number): Promise<number> {

@@ -36,6 +36,10 @@ export interface NotificationRow {
   done_at: Date | null;
 }
 
+export interface FailingNotificationRow extends NotificationRow {
+  username: string;
+}
+
 export interface VerifyState {
   user_id: number;
   username: string;
@@ -43,6 +47,8 @@ export interface VerifyState {
   last_verified_at: Date | null;
   detached_at: Date | null;
   tokens_valid_after: Date | null;
+  /** Tokens older than the account were given to an earlier owner of the username. */
+  user_created_at: Date;
 }
 
 export class RenderersRepository {
@@ -64,6 +70,7 @@ export class RenderersRepository {
       .first(
         'u.id as user_id',
         'u.username',
+        'u.created_at as user_created_at',
         'r.last_verified_at',
         'r.detached_at',
         'r.tokens_valid_after',
@@ -143,6 +150,17 @@ export class RenderersRepository {
     await this.db('l1_notifications')
       .where({ id })
       .update({ status, last_error: error, attempts: this.db.raw('attempts + 1'), done_at: status === 'done' ? this.db.fn.now() : null });
+  }
+
+  /** Notifications that gave up, or are failing and still retried, newest first (for the operator). */
+  async failingNotifications(limit: number): Promise<FailingNotificationRow[]> {
+    return (await this.db('l1_notifications as n')
+      .join('users as u', 'u.id', 'n.user_id')
+      .where('n.status', 'failed')
+      .orWhere((q) => q.where('n.status', 'pending').whereNotNull('n.last_error'))
+      .orderBy('n.id', 'desc')
+      .limit(limit)
+      .select('n.*', 'u.username')) as FailingNotificationRow[];
   }
 
   async notificationsFor(userId: number, limit = 50): Promise<NotificationRow[]> {

@@ -20,6 +20,18 @@ export class StatsRepository {
     return { users: Number(row.users), assets: Number(row.assets), activities: Number(row.activities) };
   }
 
+  /** The home page's numbers: the counts above plus anchors (a small table). */
+  async withAnchors(): Promise<InstanceCounts & { anchors: number }> {
+    const result = await this.db.raw<{ rows: Record<'users' | 'assets' | 'activities' | 'anchors', string>[] }>(
+      `SELECT (SELECT count(*) FROM users) AS users,
+              (SELECT count(*) FROM assets) AS assets,
+              (SELECT count(*) FROM activities) AS activities,
+              (SELECT count(*) FROM anchors) AS anchors`,
+    );
+    const row = result.rows[0]!;
+    return { users: Number(row.users), assets: Number(row.assets), activities: Number(row.activities), anchors: Number(row.anchors) };
+  }
+
   /** NodeInfo usage: users, users active in the last month / half year (by activity), local posts (assets). */
   async nodeInfoUsage(): Promise<{ total: number; activeMonth: number; activeHalfyear: number; localPosts: number }> {
     const result = await this.db.raw<{ rows: Record<string, string>[] }>(
@@ -35,6 +47,14 @@ export class StatsRepository {
       activeHalfyear: Number(row.halfyear),
       localPosts: Number(row.posts),
     };
+  }
+
+  /** Deliveries over the whole instance by status (the /metrics gauge). */
+  async deliveriesByStatus(): Promise<Record<string, number>> {
+    const result = await this.db.raw<{ rows: { status: string; n: string }[] }>(
+      'SELECT status, count(*) AS n FROM deliveries GROUP BY status',
+    );
+    return Object.fromEntries(result.rows.map((r) => [r.status, Number(r.n)]));
   }
 
   async ping(): Promise<void> {

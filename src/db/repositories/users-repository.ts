@@ -15,6 +15,17 @@ export interface UserRow {
   updated_at: Date;
 }
 
+/** A user as the directory and profile pages show them, with what they count. */
+export interface UserSummaryRow {
+  id: number;
+  username: string;
+  display_name: string | null;
+  summary: string | null;
+  created_at: Date;
+  asset_count: number;
+  follower_count: number;
+}
+
 export interface NewUser {
   username: string;
   email: string | null;
@@ -65,6 +76,30 @@ export class UsersRepository {
 
   async updatePasswordHash(id: number, passwordHash: string): Promise<void> {
     await this.db('users').where({ id }).update({ password_hash: passwordHash, updated_at: this.db.fn.now() });
+  }
+
+  /** Local users, newest first, with their asset and follower counts (one query per page). */
+  async directory(limit: number, beforeId?: number): Promise<UserSummaryRow[]> {
+    const query = this.db('users as u')
+      .select(
+        'u.id',
+        'u.username',
+        'u.display_name',
+        'u.summary',
+        'u.created_at',
+        this.db.raw('(SELECT count(*)::int FROM assets a WHERE a.owner_id = u.id) AS asset_count'),
+        this.db.raw(`(SELECT count(*)::int FROM followers f WHERE f.user_id = u.id AND f.state = 'accepted') AS follower_count`),
+      )
+      .orderBy('u.id', 'desc')
+      .limit(limit);
+    if (beforeId !== undefined) query.where('u.id', '<', beforeId);
+    return (await query) as UserSummaryRow[];
+  }
+
+  /** One user's directory entry (the profile page's counts). */
+  async summary(id: number): Promise<UserSummaryRow | null> {
+    const rows = await this.directory(1, id + 1);
+    return rows[0]?.id === id ? rows[0] : null;
   }
 
   async count(): Promise<number> {

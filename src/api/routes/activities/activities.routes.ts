@@ -1,5 +1,4 @@
 // Activities exactly as signed (by id, uuid or sequence number), their pages, and the objects they announce.
-import { z } from 'zod';
 import { NotFound } from '../../../domain/errors.js';
 import { parseContentHash } from '../../../domain/content-hash.js';
 import { assetObject, objectUrl } from '../../../domain/activity-streams.js';
@@ -7,26 +6,16 @@ import type { ActivityRow } from '../../../db/repositories/activities-repository
 import type { Services } from '../../../services/index.js';
 import type { AppContext, AppRouter } from '../../context.js';
 import { wantsHtml } from '../../negotiate.js';
-import { decodeCursor, limitParam, nextCursor } from '../../pagination.js';
+import { ACTIVITY_TYPES, listActivitiesQuery } from './activities.schema.js';
+import { activityPageModel } from '../../pages/activity-page.js';
+import { activityJson, activitySummary } from '../../pages/activity-summary.js';
+import { withoutBlanks } from '../../pages/asset-list.js';
+import { keysetBounds, keysetPage } from '../../pages/keyset-page.js';
 import { validate } from '../../validate.js';
 import type { Views } from '../../views.js';
 
 export const ACTIVITY_JSON = 'application/activity+json';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const listQuery = z.object({ limit: limitParam, cursor: z.string().optional() });
-
-function summary(row: ActivityRow) {
-  return {
-    index: row.id,
-    activity_id: row.activity_id,
-    uuid: row.uuid,
-    type: row.activity_type,
-    actor: row.actor_id,
-    object_id: row.object_id,
-    published: row.published_at.toISOString(),
-  };
-}
 
 /** Serves the stored bytes untouched: anchors and proofs are computed over exactly these. */
 function sendRaw(ctx: AppContext, row: ActivityRow): void {
@@ -51,34 +40,39 @@ export function activitiesRoutes(router: AppRouter, deps: { services: Services; 
 
   async function page(ctx: AppContext, row: ActivityRow): Promise<void> {
     ctx.vary('Accept');
-    await views.page(ctx, 'pages/activity', {
-      title: `${row.activity_type} #${row.id}`,
-      activity: summary(row),
-      pretty: JSON.stringify(JSON.parse(row.raw), null, 2),
-    });
+    await views.page(ctx, 'pages/activity', await activityPageModel(repos, row, services.instance));
   }
 
   router.get('/activities', async (ctx) => {
-    const query = validate(listQuery, ctx.query, 'query');
-    const rows = await repos.activities.list({ limit: query.limit, beforeId: decodeCursor(query.cursor) });
-    const items = rows.map(summary);
-    const next = nextCursor(rows, query.limit);
     ctx.vary('Accept');
-    if (wantsHtml(ctx)) return views.page(ctx, 'pages/activities', { title: 'Activities', items, next });
-    ctx.body = { items, next_cursor: next };
+    const query = validate(listActivitiesQuery, withoutBlanks(ctx.query), 'query');
+    const bounds = keysetBounds(query);
+    const rows = await repos.activities.list({ ...bounds, activityType: query.type });
+    const page = keysetPage(rows, query, bounds);
+    if (!wantsHtml(ctx)) {
+      ctx.body = { items: page.rows.map(activityJson), next_cursor: page.older };
+      return;
+    }
+    const href = (cursor: Record<string, string>) =>
+      `/activities?${new URLSearchParams({ ...(query.type ? { type: query.type } : {}), ...(ctx.query.limit ? { limit: String(query.limit) } : {}), ...cursor })}`;
+    await views.page(ctx, 'pages/activities', {
+      title: 'Activities',
+      items: page.rows.map((row) => activitySummary(row, services.instance)),
+      type: query.type ?? '',
+      types: ACTIVITY_TYPES,
+      olderHref: page.older ? href({ cursor: page.older }) : null,
+      newerHref: page.newer ? href({ after: page.newer }) : null,
+    });
   });
 
-  router.get('/activities/:ref', async (ctx) => {
-    const row = await byRef(ctx.params.ref!);
-    if (wantsHtml(ctx)) return page(ctx, row);
-    sendRaw(ctx, row);
-  });
-
-  router.get('/activity/:ref', async (ctx) => {
-    const row = await byRef(ctx.params.ref!);
-    if (wantsHtml(ctx)) return page(ctx, row);
-    sendRaw(ctx, row);
-  });
+  // Browsers get the page, unless a link on it asks for the exact bytes (?format=raw).
+  for (const path of ['/activities/:ref', '/activity/:ref']) {
+    router.get(path, async (ctx) => {
+      const row = await byRef(ctx.params.ref!);
+      if (wantsHtml(ctx) && ctx.query.format !== 'raw') return page(ctx, row);
+      sendRaw(ctx, row);
+    });
+  }
 
   router.get('/objects/:hash', async (ctx) => {
     const hash = parseContentHash(ctx.params.hash);

@@ -1,7 +1,6 @@
 // Anchoring endpoints (seed shapes): create a batch, list and inspect anchors, verify an activity, upgrade,
-// test the calendars, the operator page, and the .ots files of roots and activities.
+// test the calendars, the page (anchors.pages.ts), and the .ots files of roots and activities.
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { z } from 'zod';
 import { BadRequest, NotFound } from '../../../domain/errors.js';
 import { describeOp } from '../../../domain/ots/index.js';
 import type { AnchorRow } from '../../../db/repositories/anchors-repository.js';
@@ -11,12 +10,13 @@ import type { UpgradeResult } from '../../../services/anchors-service.js';
 import type { AppContext, AppRouter } from '../../context.js';
 import { requireSession } from '../../middleware/authenticate.js';
 import { wantsHtml } from '../../negotiate.js';
-import { decodeCursor, limitParam, nextCursor } from '../../pagination.js';
+import { decodeCursor, nextCursor } from '../../pagination.js';
+import { createAnchorQuery, listAnchorsQuery, merkleRoot, treeQuery } from './anchors.schema.js';
+import { anchorsPages } from './anchors.pages.js';
 import { validate } from '../../validate.js';
 import type { Views } from '../../views.js';
 
 const OTS_TYPE = 'application/vnd.opentimestamps.v1';
-const root = z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be a merkle root: 64 lower-case hex characters' });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function anchorView(anchor: AnchorRow) {
@@ -45,9 +45,9 @@ export function anchorsRoutes(router: AppRouter, deps: { services: Services; vie
   const temporal = services.jobs.client;
 
   async function anchorFor(ctx: AppContext): Promise<AnchorRow> {
-    const merkleRoot = validate(root, ctx.params.root, 'path');
-    const anchor = await repos.anchors.find(merkleRoot);
-    if (!anchor) throw new NotFound(`No anchor with merkle root ${merkleRoot}.`);
+    const root = validate(merkleRoot, ctx.params.root, 'path');
+    const anchor = await repos.anchors.find(root);
+    if (!anchor) throw new NotFound(`No anchor with merkle root ${root}.`);
     return anchor;
   }
 
@@ -75,8 +75,14 @@ export function anchorsRoutes(router: AppRouter, deps: { services: Services; vie
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });
-    const { wait } = validate(z.object({ wait: z.coerce.number().min(0).max(60).default(15) }), ctx.query, 'query');
+    const { wait } = validate(createAnchorQuery, ctx.query, 'query');
     const outcome = await services.jobs.result<{ merkleRoot: string } | null>(handle, wait);
+    if (wantsHtml(ctx)) {
+      // A browser form: back to the page with a fixed notice (PRG).
+      const notice = !outcome.done ? 'waiting' : outcome.value === null ? 'nothing' : 'created';
+      ctx.status = 303;
+      return ctx.redirect(`/anchors/ui?notice=${notice}`);
+    }
     if (!outcome.done) {
       ctx.status = 202;
       ctx.body = { status: 'running', message: 'The batch is waiting for enough calendars to answer; see /anchors.' };
@@ -94,23 +100,13 @@ export function anchorsRoutes(router: AppRouter, deps: { services: Services; vie
   });
 
   router.get('/anchors', async (ctx) => {
-    const query = validate(z.object({ limit: limitParam, cursor: z.string().optional() }), ctx.query, 'query');
+    const query = validate(listAnchorsQuery, ctx.query, 'query');
     const rows = await repos.anchors.page(query.limit, decodeCursor(query.cursor));
     ctx.body = { items: rows.map(anchorView), next_cursor: nextCursor(rows, query.limit) };
   });
 
-  router.get('/anchors/ui', async (ctx) => {
-    const rows = await repos.anchors.page(50);
-    const now = Date.now();
-    await views.page(ctx, 'pages/anchors', {
-      title: 'Anchors',
-      anchors: rows.map((a) => ({
-        ...anchorView(a),
-        pending_minutes: a.status === 'pending' ? Math.round((now - a.created_at.getTime()) / 60_000) : null,
-      })),
-      counts: await repos.anchors.countsByStatus(),
-    });
-  });
+  // The page, before /anchors/:root so that 'ui' is never taken for a root.
+  anchorsPages(router, { services, views });
 
   router.get('/anchors/verify/:ref', async (ctx) => {
     const activity = await activityFor(ctx.params.ref!);
@@ -131,17 +127,14 @@ export function anchorsRoutes(router: AppRouter, deps: { services: Services; vie
 
   router.get('/anchors/:root', async (ctx) => {
     const anchor = await anchorFor(ctx);
-    if (wantsHtml(ctx)) return ctx.redirect('/anchors/ui');
+    ctx.vary('Accept');
+    if (wantsHtml(ctx)) return ctx.redirect(`/anchors/ui?root=${anchor.merkle_root}`);
     ctx.body = anchorView(anchor);
   });
 
   router.get('/anchors/:root/tree', async (ctx) => {
     const anchor = await anchorFor(ctx);
-    const query = validate(
-      z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) }),
-      ctx.query,
-      'query',
-    );
+    const query = validate(treeQuery, ctx.query, 'query');
     const leaves = await repos.anchors.leafPage(anchor.id, query.offset, query.limit);
     ctx.body = {
       merkle_root: anchor.merkle_root,
@@ -172,6 +165,11 @@ export function anchorsRoutes(router: AppRouter, deps: { services: Services; vie
       // The waiting workflow has ended (confirmed, or out of its schedule): upgrade directly.
       if (!(err instanceof WorkflowNotFoundError) && !/completed|closed/i.test((err as Error).message)) throw err;
       result = await anchors.upgrade(anchor.merkle_root);
+    }
+    if (wantsHtml(ctx)) {
+      ctx.status = 303;
+      const notice = result.status === 'confirmed' ? 'confirmed' : 'still-pending';
+      return ctx.redirect(`/anchors/ui?root=${anchor.merkle_root}&notice=${notice}`);
     }
     ctx.body = { ...result, anchor: anchorView((await repos.anchors.find(anchor.merkle_root))!) };
   });

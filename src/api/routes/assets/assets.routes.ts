@@ -1,15 +1,19 @@
 // The asset registry API: register, list, read, change; browsers get the list and asset pages.
-import { AppError, NotFound } from '../../../domain/errors.js';
+import { AppError, BadRequest, NotFound } from '../../../domain/errors.js';
 import type { Services } from '../../../services/index.js';
 import type { AppRouter } from '../../context.js';
 import { requireSession } from '../../middleware/authenticate.js';
 import { wantsHtml } from '../../negotiate.js';
-import { decodeCursor, nextCursor } from '../../pagination.js';
-import { bodyOf, validate } from '../../validate.js';
+import { bodyOf, fieldIssues, validate } from '../../validate.js';
+import { assetListModel, errorsByField, filterValues, wantsResultsFragment, withoutBlanks } from '../../pages/asset-list.js';
+import { keysetBounds, keysetPage } from '../../pages/keyset-page.js';
 import type { Views } from '../../views.js';
 import { assetName, listAssetsQuery, patchAssetBody, registerAssetBody, uploadFields } from './assets.schema.js';
+import { runLookupQuery } from './jobs.schema.js';
 import { parseRange } from './range.js';
 import { receiveUpload } from './upload.js';
+import { UploadForm } from './upload-form.js';
+import { assetsPages } from './assets.pages.js';
 import type { AppContext } from '../../context.js';
 import type { UserRow } from '../../../db/repositories/users-repository.js';
 import { parseContentHash } from '../../../domain/content-hash.js';
@@ -17,6 +21,8 @@ import { parseContentHash } from '../../../domain/content-hash.js';
 export function assetsRoutes(router: AppRouter, deps: { services: Services; views: Views; maxContentBytes: number }): void {
   const { services, views } = deps;
   const { assets, repos } = services;
+  const uploadForm = new UploadForm(services, views, deps.maxContentBytes);
+  assetsPages(router, { services, views, uploadForm });
 
   router.post('/assets', async (ctx) => {
     const session = await requireSession(ctx);
@@ -42,9 +48,13 @@ export function assetsRoutes(router: AppRouter, deps: { services: Services; view
 
   /** Registers uploaded bytes: hash computed by the server, stored, then pinned to the owner's providers. */
   async function upload(ctx: AppContext, user: UserRow): Promise<void> {
+    if (wantsHtml(ctx)) return uploadForm.submit(ctx, user);
     const received = await receiveUpload(ctx, services.storage.serverStore, deps.maxContentBytes, (fields) =>
       typeof fields.content_hash === 'string' ? (parseContentHash(fields.content_hash) ?? undefined) : undefined,
     );
+    if (!received.stored) {
+      throw new BadRequest('The upload has no file: send the content in a "file" field, with a filename.', undefined, 'missing_file');
+    }
     const hash = received.stored.contentHash;
     try {
       const input = validate(uploadFields, { ...received.fields, content_hash: undefined });
@@ -64,7 +74,6 @@ export function assetsRoutes(router: AppRouter, deps: { services: Services; view
       await services.jobs.startPin(hash);
       ctx.status = created ? 201 : 200;
       ctx.set('Location', `/assets/${asset.name}`);
-      if (wantsHtml(ctx)) return ctx.redirect(`/asset/${encodeURIComponent(asset.name)}`);
       ctx.body = asset;
     } catch (err) {
       // Keep no bytes that no asset owns.
@@ -105,30 +114,52 @@ export function assetsRoutes(router: AppRouter, deps: { services: Services; view
   });
 
   router.get('/assets', async (ctx) => {
-    const query = validate(listAssetsQuery, ctx.query, 'query');
-    let ownerId: number | undefined;
-    if (query.owner) {
-      const owner = await repos.users.findByUsername(query.owner);
-      // An unknown owner has no assets; answer an empty page rather than 404 so filters compose.
-      ownerId = owner ? owner.id : -1;
+    ctx.vary('Accept');
+    ctx.vary('HX-Request');
+    const browser = wantsHtml(ctx) || ctx.get('HX-Request') === 'true';
+    const filters = filterValues(ctx.query);
+    const parsed = listAssetsQuery.safeParse(withoutBlanks(ctx.query));
+    if (!parsed.success) {
+      if (!browser) validate(listAssetsQuery, withoutBlanks(ctx.query), 'query');
+      return listPage(ctx, assetListModel(filters, null, errorsByField(fieldIssues(parsed.error))), 400);
+    }
+    const query = parsed.data;
+    let bounds;
+    try {
+      bounds = keysetBounds(query);
+    } catch (err) {
+      if (!browser || !(err instanceof AppError)) throw err;
+      return listPage(ctx, assetListModel(filters, null, { cursor: 'This page link is broken: start again from the first page.' }), 400);
     }
     const rows = await repos.assets.list({
-      limit: query.limit,
-      beforeId: decodeCursor(query.cursor),
-      ownerId,
+      ...bounds,
+      ownerUsername: query.owner,
       assetType: query.asset_type,
       tag: query.tag,
+      search: query.q,
     });
-    const items = rows.map((row) => assets.view(row));
-    const next = nextCursor(rows, query.limit);
-    ctx.vary('Accept');
-    if (wantsHtml(ctx)) return views.page(ctx, 'pages/assets', { title: 'Assets', items, next, query });
-    ctx.body = { items, next_cursor: next };
+    const page = keysetPage(rows, query, bounds);
+    const items = page.rows.map((row) => assets.view(row));
+    if (browser) return listPage(ctx, assetListModel(filters, { ...page, rows: items }));
+    ctx.body = { items, next_cursor: page.older };
   });
 
+  /** The whole page, or for HTMX only the results region (a bad query makes HTMX load the whole page, which shows it). */
+  async function listPage(ctx: AppContext, model: ReturnType<typeof assetListModel>, status = 200): Promise<void> {
+    if (!wantsResultsFragment(ctx)) return views.page(ctx, 'pages/assets', model, status);
+    if (status !== 200) {
+      ctx.set('HX-Redirect', ctx.originalUrl);
+      ctx.status = status;
+      ctx.body = 'Invalid filters: load the whole page to see which.';
+      return;
+    }
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = await views.fragment('partials/asset-results', model);
+  }
+
   router.get('/assets/by-run-id/:runId', async (ctx) => {
-    const l1 = typeof ctx.query.l1_server === 'string' ? new URL(ctx.query.l1_server).origin : null;
-    const row = await repos.assets.findByRun(l1, ctx.params.runId!);
+    const { l1_server: l1 } = validate(runLookupQuery, ctx.query, 'query');
+    const row = await repos.assets.findByRun(l1 ?? null, ctx.params.runId!);
     if (!row) throw new NotFound(`No asset was recorded from run "${ctx.params.runId}".`);
     ctx.body = assets.view(row);
   });
@@ -147,24 +178,5 @@ export function assetsRoutes(router: AppRouter, deps: { services: Services; view
     const name = validate(assetName, ctx.params.name, 'path');
     const input = validate(patchAssetBody, bodyOf(ctx));
     ctx.body = await assets.update(session.user, name, { description: input.description, tags: input.tags, assetType: input.asset_type });
-  });
-
-  router.get('/asset/:name', async (ctx) => {
-    const row = await repos.assets.findByName(ctx.params.name!);
-    if (!row) throw new NotFound(`No asset named "${ctx.params.name}".`);
-    const history = await repos.activities.forAsset(row.id);
-    await views.page(ctx, 'pages/asset', {
-      title: row.name,
-      asset: assets.view(row),
-      history: history.map((a) => ({ uuid: a.uuid, type: a.activity_type, index: a.id, published: a.published_at.toISOString() })),
-      pins: (await repos.storage.pinsFor(row.id)).map((p) => ({
-        provider: p.provider_name,
-        type: p.provider_type,
-        status: p.status,
-        cid: p.cid,
-        error: p.last_error,
-      })),
-      held: await services.storage.serverStore.has(row.content_hash),
-    });
   });
 }

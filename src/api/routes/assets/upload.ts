@@ -9,7 +9,8 @@ import type { AppContext } from '../../context.js';
 
 export interface Upload {
   fields: Record<string, string | string[]>;
-  stored: StoredObject;
+  /** Null when the form had no file (a browser sends an empty part without a filename for an empty file input). */
+  stored: StoredObject | null;
   mediaType: string | null;
   filename: string | null;
 }
@@ -19,6 +20,8 @@ export async function receiveUpload(
   store: LocalStorageProvider,
   maxBytes: number,
   expectedHash: (fields: Upload['fields']) => string | undefined,
+  /** Filled as fields arrive, so a caller still has them when the upload fails (to re-render a form). */
+  fields: Upload['fields'] = {},
 ): Promise<Upload> {
   const declared = Number(ctx.get('Content-Length') || 0);
   if (declared > maxBytes + 1024 * 1024) throw new PayloadTooLarge(maxBytes);
@@ -28,7 +31,6 @@ export async function receiveUpload(
   } catch (err) {
     throw new BadRequest(`The multipart body cannot be read: ${(err as Error).message}`, undefined, 'invalid_multipart');
   }
-  const fields: Upload['fields'] = {};
   return await new Promise<Upload>((resolve, reject) => {
     let pending: Promise<Upload> | null = null;
     busboy.on('field', (name, value) => {
@@ -36,6 +38,10 @@ export async function receiveUpload(
       fields[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
     });
     busboy.on('file', (_name, file: Readable, info) => {
+      if (!info.filename) {
+        file.resume();
+        return;
+      }
       let truncated = false;
       file.on('limit', () => {
         truncated = true;
@@ -62,7 +68,7 @@ export async function receiveUpload(
       reject(new BadRequest(`The multipart body is malformed: ${err.message}`, undefined, 'invalid_multipart')),
     );
     busboy.on('close', () => {
-      if (!pending) return reject(new BadRequest('The upload has no file: send the content in a "file" field.', undefined, 'missing_file'));
+      if (!pending) return resolve({ fields, stored: null, mediaType: null, filename: null });
       pending.then(resolve, reject);
     });
     ctx.req.pipe(busboy);

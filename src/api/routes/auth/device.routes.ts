@@ -1,21 +1,10 @@
 // Device authorization (RFC 8628) for the CLI: the two OAuth endpoints a device calls (answering in OAuth's
 // error format), and the /device page where a signed-in user approves or denies a code.
-import { z } from 'zod';
 import { AppError } from '../../../domain/errors.js';
 import { DeviceTokenRefused, type DeviceAuthService } from '../../../services/device-auth-service.js';
 import type { AppContext, AppRouter } from '../../context.js';
 import type { Views } from '../../views.js';
-
-export const DEVICE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
-const clientId = z
-  .string({ error: 'client_id is required' })
-  .regex(/^[A-Za-z0-9._:-]{1,100}$/, { error: 'client_id must be 1-100 characters of letters, digits, ".", "_", ":" and "-"' });
-const codeBody = z.object({ client_id: clientId });
-const tokenBody = z.object({
-  grant_type: z.literal(DEVICE_GRANT_TYPE, { error: `grant_type must be ${DEVICE_GRANT_TYPE}` }),
-  device_code: z.string({ error: 'device_code is required' }).min(1, { error: 'device_code is required' }).max(200),
-  client_id: clientId,
-});
+import { codeBody, DEVICE_GRANT_TYPE, tokenBody } from './device.schema.js';
 
 /** RFC 6749 §5.2: `{error, error_description}` with 400 (401 for client problems). */
 function oauthError(ctx: AppContext, error: string, description: string, extra: Record<string, unknown> = {}): void {

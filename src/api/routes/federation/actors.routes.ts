@@ -8,12 +8,13 @@ import { activityContentType } from '../../../federation/media-types.js';
 import type { Services } from '../../../services/index.js';
 import type { AppContext, AppRouter } from '../../context.js';
 import { wantsHtml } from '../../negotiate.js';
+import { renderProfile } from '../users/users.routes.js';
 import type { Views } from '../../views.js';
 
 const PAGE_SIZE = 20;
 
 export function actorsRoutes(router: AppRouter, deps: { services: Services; views: Views }): void {
-  const { services, views } = deps;
+  const { services } = deps;
   const { instance, repos } = services;
 
   async function localUser(ctx: AppContext) {
@@ -31,21 +32,8 @@ export function actorsRoutes(router: AppRouter, deps: { services: Services; view
   router.get('/users/:name', async (ctx) => {
     const user = await localUser(ctx);
     ctx.vary('Accept');
-    if (wantsHtml(ctx)) {
-      const recent = await repos.assets.list({ ownerId: user.id, limit: 12 });
-      return views.page(ctx, 'pages/user', {
-        title: user.display_name ?? user.username,
-        profile: {
-          username: user.username,
-          handle: `@${user.username}@${instance.domain}`,
-          displayName: user.display_name ?? user.username,
-          summary: user.summary,
-          followers: await repos.followers.count(user.id),
-          joined: user.created_at.toISOString(),
-        },
-        assets: recent.map((row) => services.assets.view(row)),
-      });
-    }
+    // Browsers get the profile page; fediverse clients the actor document, at the same URL.
+    if (wantsHtml(ctx)) return renderProfile(ctx, deps, user);
     const key = await services.keys.signingKey(user);
     sendActivityJson(
       ctx,

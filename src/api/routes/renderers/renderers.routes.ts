@@ -1,35 +1,52 @@
 // L1 renderers: attach (a token for one L1, then off to its /auth), the /auth/verify L1s call, the list of
-// attached L1s, detach, and opaque grants.
-import { z } from 'zod';
+// attached L1s, detach, and opaque grants. Browsers get the page back with a refusal next to the field that caused
+// it, and a 303 to the page after a change; API clients get JSON as before.
+import { AppError } from '../../../domain/errors.js';
 import type { RenderersService } from '../../../services/renderers-service.js';
 import type { AppContext, AppRouter } from '../../context.js';
 import { requireSession } from '../../middleware/authenticate.js';
 import { wantsHtml } from '../../negotiate.js';
 import { bodyOf, validate } from '../../validate.js';
 import type { Views } from '../../views.js';
+import { attachQuery, grantId, l1Body, verifyBody } from './renderers.schema.js';
 
-const l1Field = z.string({ error: 'is required (the L1 server URL)' }).min(1, { error: 'is required (the L1 server URL)' }).max(2000);
+/** The forms of the page, each with the label its errors start with. */
+const FORMS = { attach: 'L1 server', grant: 'L1 server', detach: 'L1 server', revoke: 'Token' } as const;
+const NOTICES: Record<string, string> = {
+  detached: 'Detached: its tokens no longer work here, and the L1 is being told.',
+  revoked: 'Token revoked.',
+};
 
-const verifyBody = z.object(
-  {
-    token: z
-      .string({ error: 'is required (the token the user brought)' })
-      .min(1, { error: 'is required' })
-      .max(8192, { error: 'is too long' }),
-    l1_server: l1Field,
-  },
-  { error: 'must be an object with token and l1_server' },
-);
-const l1Body = z.object({ l1_server: l1Field }, { error: 'must be an object with l1_server' });
-const attachQuery = z.object({ l1: l1Field });
-const grantId = z.coerce.number({ error: 'must be a grant id' }).int().positive({ error: 'must be a grant id' });
+/** The first field problem of a validation error, for a message next to one field. */
+function l1Problem(err: AppError): string {
+  const issues = err.details?.issues as { message: string }[] | undefined;
+  return issues?.[0]?.message ?? err.message;
+}
 
 export function renderersRoutes(router: AppRouter, deps: { renderers: RenderersService; views: Views }): void {
   const { renderers, views } = deps;
 
   async function page(ctx: AppContext, extra: Record<string, unknown> = {}, status = 200): Promise<void> {
     const session = await requireSession(ctx);
-    await views.page(ctx, 'pages/renderers', { title: 'Renderers', ...(await renderers.list(session.user)), ...extra }, status);
+    const notice = typeof ctx.query.notice === 'string' ? (NOTICES[ctx.query.notice] ?? null) : null;
+    await views.page(
+      ctx,
+      'pages/renderers',
+      { title: 'Renderers', errors: {}, values: {}, notice, ...(await renderers.list(session.user)), ...extra },
+      status,
+    );
+  }
+
+  /** A browser's refused form: the page again, the message next to the form's field, the value kept. */
+  async function refused(ctx: AppContext, err: unknown, form: keyof typeof FORMS, value: unknown): Promise<void> {
+    if (!(err instanceof AppError) || err.status >= 500) throw err;
+    const message = err.details?.issues ? `${FORMS[form]} ${l1Problem(err)}` : err.message;
+    await page(ctx, { errors: { [form]: message }, values: { [form]: typeof value === 'string' ? value : '' } }, err.status);
+  }
+
+  function done(ctx: AppContext, notice: 'detached' | 'revoked'): void {
+    ctx.status = 303;
+    ctx.redirect(`/renderers?notice=${notice}`);
   }
 
   router.post('/auth/verify', async (ctx) => {
@@ -48,23 +65,40 @@ export function renderersRoutes(router: AppRouter, deps: { renderers: RenderersS
 
   router.get('/renderers/attach', async (ctx) => {
     const session = await requireSession(ctx);
-    const { l1 } = validate(attachQuery, ctx.query, 'query');
     ctx.set('Cache-Control', 'no-store');
-    ctx.redirect(await renderers.attachUrl(session.user, l1));
+    try {
+      const { l1 } = validate(attachQuery, ctx.query, 'query');
+      ctx.redirect(await renderers.attachUrl(session.user, l1));
+    } catch (err) {
+      if (!wantsHtml(ctx)) throw err;
+      await refused(ctx, err, 'attach', ctx.query.l1);
+    }
   });
 
   router.post('/renderers/detach', async (ctx) => {
     const session = await requireSession(ctx);
-    const { l1_server } = validate(l1Body, bodyOf(ctx));
-    const result = await renderers.detach(session.user, l1_server);
-    if (wantsHtml(ctx)) return ctx.redirect('/renderers');
+    let result: { l1_server: string; notified: boolean };
+    try {
+      const { l1_server } = validate(l1Body, bodyOf(ctx));
+      result = await renderers.detach(session.user, l1_server);
+    } catch (err) {
+      if (!wantsHtml(ctx)) throw err;
+      return refused(ctx, err, 'detach', (ctx.request.body as Record<string, unknown> | undefined)?.l1_server);
+    }
+    if (wantsHtml(ctx)) return done(ctx, 'detached');
     ctx.body = { detached: true, ...result };
   });
 
   router.post('/renderers/grants', async (ctx) => {
     const session = await requireSession(ctx);
-    const { l1_server } = validate(l1Body, bodyOf(ctx));
-    const grant = await renderers.createGrant(session.user, l1_server);
+    let grant: { token: string; l1_server: string; expires_at: string };
+    try {
+      const { l1_server } = validate(l1Body, bodyOf(ctx));
+      grant = await renderers.createGrant(session.user, l1_server);
+    } catch (err) {
+      if (!wantsHtml(ctx)) throw err;
+      return refused(ctx, err, 'grant', (ctx.request.body as Record<string, unknown> | undefined)?.l1_server);
+    }
     ctx.set('Cache-Control', 'no-store');
     // The token is shown once: only its hash is kept.
     if (wantsHtml(ctx)) return page(ctx, { newGrant: grant }, 201);
@@ -80,8 +114,13 @@ export function renderersRoutes(router: AppRouter, deps: { renderers: RenderersS
 
   router.post('/renderers/grants/:id/revoke', async (ctx) => {
     const session = await requireSession(ctx);
-    await renderers.revokeGrant(session.user, validate(grantId, ctx.params.id, 'path'));
-    if (wantsHtml(ctx)) return ctx.redirect('/renderers');
+    try {
+      await renderers.revokeGrant(session.user, validate(grantId, ctx.params.id, 'path'));
+    } catch (err) {
+      if (!wantsHtml(ctx)) throw err;
+      return refused(ctx, err, 'revoke', ctx.params.id);
+    }
+    if (wantsHtml(ctx)) return done(ctx, 'revoked');
     ctx.body = { revoked: true };
   });
 }

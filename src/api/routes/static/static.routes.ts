@@ -1,27 +1,14 @@
-// Our own static files (stylesheet, scripts), read once at start and served with validators.
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Our built assets under /static/build/<name>.<hash>.<ext>: the name changes with the content, so they are cached
+// for a year and never revalidated.
 import type { AppRouter } from '../../context.js';
+import type { WebAssets } from '../../web-assets.js';
 
-const publicDir = fileURLToPath(new URL('../../../../public/', import.meta.url));
-
-const FILES: Record<string, string> = { 'app.css': 'text/css; charset=utf-8' };
-
-export function staticRoutes(router: AppRouter): void {
-  for (const [name, type] of Object.entries(FILES)) {
-    const body = readFileSync(publicDir + name);
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-    router.get(`/static/${name}`, (ctx) => {
-      ctx.set('Cache-Control', 'public, max-age=3600');
-      ctx.status = 200;
-      ctx.etag = etag;
-      if (ctx.fresh) {
-        ctx.status = 304;
-        return;
-      }
-      ctx.type = type;
-      ctx.body = body;
-    });
-  }
+export function staticRoutes(router: AppRouter, assets: WebAssets): void {
+  router.get('/static/build/:file', (ctx) => {
+    const asset = assets.files.get(ctx.params.file!);
+    if (!asset) return;
+    ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
+    ctx.type = asset.type;
+    ctx.body = asset.body;
+  });
 }

@@ -39,15 +39,20 @@ export const s3Secrets = z.object(
 export const ipfsConfig = z.object({ api_url: url }, { error: 'must be an object with api_url' });
 export const ipfsSecrets = z.object({ authorization: z.string().min(1).optional() }, { error: 'must be an object' });
 
-export const providerInput = z.discriminatedUnion(
-  'type',
-  [
-    z.object({ ...common, type: z.literal('local'), config: z.object({}).optional(), secrets: z.object({}).optional() }),
-    z.object({ ...common, type: z.literal('s3'), config: s3Config, secrets: s3Secrets }),
-    z.object({ ...common, type: z.literal('ipfs'), config: ipfsConfig, secrets: ipfsSecrets.optional() }),
-  ],
-  { error: 'type must be one of local, s3, ipfs' },
-);
+export const providerInput = z
+  .discriminatedUnion(
+    'type',
+    [
+      z.object({ ...common, type: z.literal('local'), config: z.object({}).optional(), secrets: z.object({}).optional() }),
+      z.object({ ...common, type: z.literal('s3'), config: s3Config, secrets: s3Secrets }),
+      z.object({ ...common, type: z.literal('ipfs'), config: ipfsConfig, secrets: ipfsSecrets.optional() }),
+    ],
+    { error: 'type must be one of local, s3, ipfs' },
+  )
+  .meta({
+    id: 'NewStorageProvider',
+    description: 'A provider of one type (local, s3 or ipfs): its config, and its secrets (stored encrypted, never shown again).',
+  });
 export type ProviderInput = z.output<typeof providerInput>;
 
 export const providerPatch = z
@@ -62,7 +67,8 @@ export const providerPatch = z
     },
     { error: 'must be an object' },
   )
-  .refine((p) => Object.keys(p).length > 0, { error: 'nothing to change' });
+  .refine((p) => Object.keys(p).length > 0, { error: 'nothing to change' })
+  .meta({ id: 'StorageProviderPatch', description: 'The fields to change (at least one); the type never changes.' });
 
 /** The flat HTML form (one field per input) turned into the JSON shape. */
 export function fromForm(form: Record<string, unknown>): unknown {
@@ -94,3 +100,51 @@ export function fromForm(form: Record<string, unknown>): unknown {
     };
   return base;
 }
+
+/** The edit form's shape for a provider of one type: the type is fixed, and blank secret fields keep the stored ones. */
+export function editInput(type: 'local' | 's3' | 'ipfs') {
+  const base = { name, enabled: z.boolean() };
+  if (type === 's3') return z.object({ ...base, config: s3Config, secrets: s3Secrets.partial().optional() });
+  if (type === 'ipfs') return z.object({ ...base, config: ipfsConfig, secrets: ipfsSecrets.optional() });
+  return z.object(base);
+}
+
+/** The flat edit form turned into editInput's shape (an unticked checkbox sends nothing: disabled). */
+export function editFromForm(type: 'local' | 's3' | 'ipfs', form: Record<string, unknown>): unknown {
+  const parsed = fromForm({ ...form, type }) as { name?: string; config?: unknown; secrets?: Record<string, unknown> };
+  const secrets = Object.fromEntries(Object.entries(parsed.secrets ?? {}).filter(([, v]) => v !== undefined));
+  return {
+    name: parsed.name,
+    enabled: form.enabled === 'on' || form.enabled === 'true',
+    config: parsed.config,
+    secrets: Object.keys(secrets).length ? secrets : undefined,
+  };
+}
+
+// Response shapes (documentation, checked against real answers by the OpenAPI tests).
+
+export const providerResponse = z
+  .object({
+    id: z.number().int(),
+    name: z.string(),
+    type: z.enum(['local', 's3', 'ipfs']),
+    enabled: z.boolean(),
+    priority: z.number().int(),
+    config: z.record(z.string(), z.unknown()),
+    secrets: z.record(z.string(), z.string()).describe('Which secrets are set, masked: never their values.'),
+    created_at: z.string(),
+    updated_at: z.string(),
+    last_test: z.object({ at: z.string(), ok: z.boolean(), message: z.string() }).nullable(),
+  })
+  .meta({ id: 'StorageProvider' });
+
+export const providerListResponse = z.object({ providers: z.array(providerResponse) }).meta({ id: 'StorageProviders' });
+
+export const diagnosisResponse = z
+  .object({
+    ok: z.boolean(),
+    failure: z.string().optional().describe('What failed, in a word a UI can switch on.'),
+    message: z.string().describe('One sentence a person can act on.'),
+    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  })
+  .meta({ id: 'StorageDiagnosis' });

@@ -32,7 +32,7 @@ function describeAttestation(a: AttestationReport): string {
   if (a.kind === 'pending') return `pending  ${a.calendar} (waiting for Bitcoin)`;
   if (a.kind === 'unknown') return `unknown  attestation ${a.tag}`;
   const check = {
-    match: `matches block ${a.block_hash}`,
+    match: `matches block ${a.block_hash}${a.block_time ? ` (${a.block_time})` : ''}`,
     mismatch: `does NOT match${a.block_hash ? ` block ${a.block_hash}` : ''}`,
     'no-block': 'no such block on the chain',
     unchecked: 'not checked against the chain (pass --esplora URL)',
@@ -46,6 +46,15 @@ const VERDICTS: Record<ProofReport['outcome'], string> = {
   invalid: 'INVALID',
 };
 
+/** The one-line verdict; a Bitcoin attestation nobody checked against the chain is not called confirmed. */
+function verdict(report: ProofReport): string {
+  const bitcoin = report.attestations.filter((a) => a.kind === 'bitcoin');
+  if (report.outcome === 'confirmed' && bitcoin.every((a) => a.check === 'unchecked')) {
+    return `valid: attested in Bitcoin block ${bitcoin.map((a) => a.height).join(', ')}, not checked against the chain (pass --esplora URL)`;
+  }
+  return VERDICTS[report.outcome];
+}
+
 const EXIT_FOR: Record<ProofReport['outcome'], ExitCode> = { confirmed: EXIT.ok, pending: EXIT.pending, invalid: EXIT.failure };
 
 export const anchorsVerify: Command = {
@@ -53,7 +62,11 @@ export const anchorsVerify: Command = {
   summary: "Verify an activity's OpenTimestamps proof locally",
   args: [{ name: 'ACTIVITY' }],
   options: {
-    esplora: { type: 'string', value: 'URL', help: "check Bitcoin attestations against this Esplora API's blocks" },
+    esplora: {
+      type: 'string',
+      value: 'URL',
+      help: 'check Bitcoin attestations against block headers from this Esplora API (e.g. https://blockstream.info/api)',
+    },
   },
   details: [
     'ACTIVITY is an activity id URL, a uuid or a sequence number. The activity bytes and the proof come from',
@@ -88,7 +101,7 @@ export const anchorsVerify: Command = {
           ['activity', server?.activity_id ?? ref],
           ['sha256', `${report.digest} (${activity.length} bytes)`],
           ['server', server ? `${server.status}${server.bitcoin_block !== null ? `, bitcoin block ${server.bitcoin_block}` : ''}` : null],
-          ['result', VERDICTS[report.outcome]],
+          ['result', verdict(report)],
         ]),
         ...(report.attestations.length ? ['attestations:', ...report.attestations.map((a) => `  ${describeAttestation(a)}`)] : []),
         ...report.problems.map((p) => `problem: ${p}`),

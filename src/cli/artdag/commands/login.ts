@@ -15,6 +15,13 @@ function minutesAndSeconds(seconds: number): string {
 async function deviceLogin(ctx: Context): Promise<string> {
   const code = await requestDeviceCode(ctx.api);
   const where = code.verification_uri_complete ?? code.verification_uri;
+  // With --json, the code comes first as one line, so a script can show it (or approve it) while we poll.
+  ctx.out.jsonLine({
+    user_code: code.user_code,
+    verification_uri: code.verification_uri,
+    verification_uri_complete: code.verification_uri_complete ?? null,
+    expires_in: code.expires_in,
+  });
   ctx.out.prompt(`Open ${where} and confirm the code ${code.user_code}`);
   const waiting = 'Waiting for you to confirm in the browser…';
   const spinner = ctx.out.spinner(waiting);
@@ -45,6 +52,8 @@ export const login: Command = {
     'Prints a URL and a code: open the URL, log in if asked, and confirm that the code matches.',
     'The token is checked with GET /auth/me and saved in credentials.json (mode 0600) under the',
     "server's origin; that server becomes the default for later commands.",
+    'With --json, stdout gets one line {user_code, verification_uri, verification_uri_complete, expires_in}',
+    'as soon as the code is issued, then the result once the login is approved.',
   ].join('\n'),
   exits: [0, 1, 2, 3, 4],
   async run(ctx, { values }) {
