@@ -165,6 +165,20 @@ const variables = {
     schema: booleanText.default(false),
     expected: 'true or false (tests only: lets outbound HTTP reach loopback and private addresses)',
   },
+  STORAGE_PRIVATE_HOSTS: {
+    schema: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/))),
+    expected:
+      'a comma-separated list of host or host:port (e.g. kubo:5001) that storage providers, and nothing else, may reach on private addresses',
+  },
   TRUST_PROXY: {
     schema: booleanText.default(false),
     expected: 'true or false (true when a reverse proxy sets X-Forwarded-For/-Proto)',
@@ -264,7 +278,7 @@ const variables = {
       'a bearer token of at least 32 characters (A-Z a-z 0-9 . _ ~ + / = -) for scraping /metrics, or unset (operator session only)',
   },
   SHUTDOWN_TIMEOUT_SECONDS: {
-    schema: z.coerce.number().min(0).max(3600).default(15),
+    schema: z.coerce.number().min(0).max(3600).default(10),
     expected: 'seconds in-flight requests get to finish after SIGTERM before their connections are cut (0-3600)',
   },
 } as const;
@@ -293,6 +307,8 @@ export interface Config {
   /** Where the operator page links for workflows; main.ts fills in the embedded dev server's UI when unset. */
   temporalUiUrl: string | null;
   allowPrivateNetwork: boolean;
+  /** Storage endpoints (host or host:port) that may resolve to private addresses, e.g. the stack's Kubo. */
+  storagePrivateHosts: string[];
   trustProxy: boolean;
   logLevel: Parsed['LOG_LEVEL'];
   bodyLimitBytes: number;
@@ -418,6 +434,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     temporalUiUrl: v.TEMPORAL_UI_URL?.replace(/\/+$/, '') ?? null,
     allowPrivateNetwork: v.ALLOW_PRIVATE_NETWORK,
+    storagePrivateHosts: v.STORAGE_PRIVATE_HOSTS,
     trustProxy: v.TRUST_PROXY,
     logLevel: v.LOG_LEVEL,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,

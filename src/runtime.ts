@@ -8,6 +8,8 @@ import { createApp } from './api/app.js';
 import { createDrainableServer } from './api/http-server.js';
 import { loadWebAssets } from './api/web-assets.js';
 import { loadOrCreateSecret } from './bootstrap/secret-file.js';
+import { Metrics } from './metrics/metrics.js';
+import { stateSources } from './metrics/state-sources.js';
 import { parseKey } from './domain/secret-box.js';
 import type { Config } from './config.js';
 import { createDb, type Db } from './db/knex.js';
@@ -100,6 +102,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       logger,
     });
     cleanups.push(() => services.http.close());
+    cleanups.push(() => services.storage.close());
     const operatorPasswordFile = role === 'worker' ? null : await ensureOperator(config, services, logger);
 
     let worker: RunningWorker | null = null;
@@ -128,7 +131,8 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       await sync.start();
       cleanups.push(() => sync.stop());
 
-      const app = createApp({ config, logger, services, webAssets: await loadWebAssets(logger) });
+      const metrics = new Metrics(stateSources({ repos: services.repos, temporal, taskQueue: config.temporal.taskQueue }));
+      const app = createApp({ config, logger, services, webAssets: await loadWebAssets(logger), metrics });
       const { server, drain } = createDrainableServer(app.callback());
       server.requestTimeout = 60_000;
       server.headersTimeout = 20_000;

@@ -10,6 +10,7 @@ import { authenticate } from './middleware/authenticate.js';
 import { bodyParser } from './middleware/body-parser.js';
 import { csrf } from './middleware/csrf.js';
 import { htmlPage } from './middleware/html-page.js';
+import { rateLimit } from './middleware/rate-limit.js';
 import { errorHandler } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { requestLog } from './middleware/request-log.js';
@@ -30,6 +31,10 @@ import { wellKnownRoutes } from './routes/federation/well-known.routes.js';
 import { authPages } from './routes/auth/auth.pages.js';
 import { authRoutes } from './routes/auth/auth.routes.js';
 import { healthRoutes } from './routes/health/health.routes.js';
+import { metricsRoutes } from './routes/metrics/metrics.routes.js';
+import { httpMetrics } from '../metrics/http-metrics.js';
+import { Metrics } from '../metrics/metrics.js';
+import { stateSources } from '../metrics/state-sources.js';
 import { homeRoutes } from './routes/home/home.routes.js';
 import { staticRoutes } from './routes/static/static.routes.js';
 import { docsRoutes } from './routes/docs/docs.routes.js';
@@ -41,14 +46,19 @@ export interface AppDeps {
   logger: Logger;
   services: Services;
   webAssets: WebAssets;
+  /** The process's metrics (runtime.ts gives one that also asks Temporal); made here when absent. */
+  metrics?: Metrics;
 }
 
-export function createApp({ config, logger, services, webAssets }: AppDeps): Koa<AppState> {
+export function createApp({ config, logger, services, webAssets, metrics: given }: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: config.trustProxy });
   const instance = { domain: config.domain, publicUrl: config.publicUrl };
   const views = new Views(instance, webAssets);
 
+  const metrics = given ?? new Metrics(stateSources({ repos: services.repos, temporal: null, taskQueue: config.temporal.taskQueue }));
+
   app.use(requestId());
+  app.use(httpMetrics(metrics));
   app.use(requestLog(logger));
   app.use(errorHandler(logger, views));
   app.use(securityHeaders({ https: config.publicUrl.startsWith('https:'), formTargets: config.l1Servers }));
@@ -56,10 +66,12 @@ export function createApp({ config, logger, services, webAssets }: AppDeps): Koa
   app.use(authenticate(services.sessions));
   app.use(htmlPage());
   app.use(csrf());
+  app.use(rateLimit(services.repos.rateLimits, { ...config.rateLimits, trustProxy: config.trustProxy }));
 
   // One router for every area: a request is matched once, not once per area.
   const router = new Router<AppState>();
   healthRoutes(router, services.readiness);
+  metricsRoutes(router, { metrics, token: config.metricsToken });
   staticRoutes(router, webAssets);
   docsRoutes(router, { views, publicUrl: config.publicUrl });
   homeRoutes(router, { services, views, instance });

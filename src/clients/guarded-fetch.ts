@@ -48,7 +48,8 @@ export interface GuardedClientOptions {
 export interface GuardedRequest {
   method?: string;
   headers?: Record<string, string>;
-  body?: string | Buffer;
+  /** A streamed body (large uploads) cannot be sent twice, so it needs `redirect: 'manual'`. */
+  body?: string | Buffer | Readable;
   timeoutMs?: number;
   maxBytes?: number;
   redirect?: 'follow' | 'manual';
@@ -213,6 +214,9 @@ export class GuardedHttpClient {
     const signal = init.signal ? AbortSignal.any([deadline, init.signal]) : deadline;
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
+    if (body instanceof Readable && init.redirect !== 'manual') {
+      throw new TypeError(`${method} ${url}: a streamed request body needs redirect: 'manual'`);
+    }
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent };
     for (const [name, value] of Object.entries(init.headers ?? {})) headers[name.toLowerCase()] = value;
     headers['accept-encoding'] = 'identity';

@@ -106,11 +106,20 @@ export class L1Client {
   async content(l1: string, contentHash: string, token: string, maxBytes: number): Promise<L1Content> {
     const url = `${l1}/cache/${contentHash}`;
     let res: GuardedResponse;
+    // The whole download may take hours, but an L1 that sends no answer at all is stalled like one that stops
+    // sending bytes: the idle timeout covers the wait for the response head too.
+    const stalled = new AbortController();
+    const timer = setTimeout(
+      () => stalled.abort(new L1Unavailable(`GET ${url}: no answer for ${this.idleTimeoutMs} ms`)),
+      this.idleTimeoutMs,
+    );
     try {
-      res = await this.get(url, token, { maxBytes, accept: '*/*', timeoutMs: 24 * 3600_000 });
+      res = await this.get(url, token, { maxBytes, accept: '*/*', timeoutMs: 24 * 3600_000, signal: stalled.signal });
     } catch (err) {
       if (err instanceof BadGateway && err.code === 'l1_answer_too_large') throw new ContentTooLarge(maxBytes);
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
     if (res.status === 404) {
       await res.discard();
@@ -132,13 +141,14 @@ export class L1Client {
   private async get(
     url: string,
     token: string,
-    options: { maxBytes: number; accept: string; timeoutMs?: number },
+    options: { maxBytes: number; accept: string; timeoutMs?: number; signal?: AbortSignal },
   ): Promise<GuardedResponse> {
     try {
       return await this.http.request(url, {
         headers: { authorization: `Bearer ${token}`, accept: options.accept },
         maxBytes: options.maxBytes,
         timeoutMs: options.timeoutMs,
+        signal: options.signal,
       });
     } catch (err) {
       throw this.classify(err, url);

@@ -5,8 +5,9 @@
 // and 53300 (too many connections).
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300)$/;
 const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
-// node-postgres reports a dropped connection by message only.
-const UNAVAILABLE_MESSAGE = /^Connection terminated|is not queryable|^timeout expired$/;
+// node-postgres reports a dropped connection by message only (knex prefixes the SQL to it).
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated (unexpectedly|due to connection timeout)|encountered a connection error and is not queryable/;
 
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;

@@ -47,3 +47,14 @@ export async function migrationStatus(db: Db): Promise<{ applied: string[]; pend
   const [applied, pending] = (await db.migrate.list(options)) as [{ name: string }[], string[]];
   return { applied: applied.map((m) => m.name), pending };
 }
+
+/** Applies this build's migrations one at a time until `last` is the newest applied (restoring a backup made there). */
+export async function migrateUpTo(db: Db, last: string): Promise<void> {
+  for (;;) {
+    const { applied, pending } = await migrationStatus(db);
+    if (applied.at(-1) === last) return;
+    if (applied.includes(last) || pending.length === 0)
+      throw new Error(`cannot migrate to ${last}: the database is past it or this build lacks it`);
+    await db.migrate.up(options);
+  }
+}

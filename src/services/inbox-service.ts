@@ -23,6 +23,14 @@ function idOf(value: unknown): string | null {
   return null;
 }
 
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
 function isUrl(value: string | null): value is string {
   return value !== null && /^https?:\/\/[^\s]+$/.test(value);
 }
@@ -114,6 +122,11 @@ export class InboxService {
     if (!isUrl(id)) throw new BadRequest('The activity needs an "id" URL.', undefined, 'invalid_activity');
     if (typeof doc.type !== 'string') throw new BadRequest('The activity needs a "type".', undefined, 'invalid_activity');
     if (!isUrl(actorId)) throw new BadRequest('The activity needs an "actor" URL.', undefined, 'invalid_activity');
+    // Ids are deduplicated for good, so an actor may only use ids on its own server: an id on another origin
+    // would let it pre-empt that server's real activity with the same id, which would then be dropped as a replay.
+    if (originOf(id) === null || originOf(id) !== originOf(actorId)) {
+      throw new BadRequest(`The activity id ${id} is not on the server of its actor ${actorId}.`, undefined, 'activity_id_origin');
+    }
     return { id, type: doc.type, actorId, objectId: idOf(doc.object), object: doc.object, document: doc };
   }
 }

@@ -9,7 +9,7 @@ import { L1Client } from '../clients/l1-client.js';
 import type { Instance } from '../domain/activity-streams.js';
 import { SOFTWARE_VERSION } from '../domain/software.js';
 import { LocalStorageProvider } from '../storage/local-provider.js';
-import { guardedAgents } from '../storage/outbound-guard.js';
+import { StorageOutbound } from '../storage/storage-outbound.js';
 import { StorageService } from './storage-service.js';
 import { AccountsService } from './accounts-service.js';
 import { AssetsService } from './assets-service.js';
@@ -91,8 +91,11 @@ export async function createServices(deps: ServiceDeps): Promise<Services> {
       repos.storage,
       new LocalStorageProvider(path.join(config.dataDir, 'content')),
       deps.storageKey,
-      guardedAgents(config.allowPrivateNetwork),
-      config.allowPrivateNetwork,
+      new StorageOutbound({
+        allowPrivateNetwork: config.allowPrivateNetwork,
+        privateHosts: config.storagePrivateHosts,
+        userAgent: `artdag-l2/${SOFTWARE_VERSION} (+${config.publicUrl})`,
+      }),
     ),
     repos,
     keys,

@@ -26,6 +26,15 @@ const actorDocument = z.looseObject({
 
 export class RemoteActorError extends Error {}
 
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 export interface RemoteKey {
   key: KeyObject;
   actorId: string;
@@ -76,6 +85,8 @@ export class RemoteActorsService {
 
   /** The public key behind a keyId and the actor that owns it; null when it cannot be found. */
   async keyFor(keyId: string, refresh: boolean): Promise<RemoteKey | null> {
+    // The keyId is whatever the sender wrote: anything but an http(s) URL names no key we could fetch.
+    if (!isHttpUrl(keyId)) return null;
     const memo = this.keyMemo.get(keyId);
     if (!refresh && memo && Date.now() - memo.at < KEY_MEMO_MS) return memo;
     try {

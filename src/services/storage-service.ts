@@ -5,7 +5,7 @@ import { Conflict, NotFound } from '../domain/errors.js';
 import { open, seal } from '../domain/secret-box.js';
 import type { ProviderRow, ProviderType, StorageProvidersRepository } from '../db/repositories/storage-providers-repository.js';
 import type { ByteRange, Diagnosis, StorageProvider } from '../storage/storage-provider.js';
-import { checkEndpoint, pinnedEndpoint, type GuardedAgents } from '../storage/outbound-guard.js';
+import type { StorageOutbound } from '../storage/storage-outbound.js';
 import { LocalStorageProvider } from '../storage/local-provider.js';
 import { S3StorageProvider } from '../storage/s3-provider.js';
 import { IpfsStorageProvider } from '../storage/ipfs-provider.js';
@@ -43,9 +43,13 @@ export class StorageService {
     private readonly repo: StorageProvidersRepository,
     readonly serverStore: LocalStorageProvider,
     private readonly key: Buffer,
-    private readonly agents: GuardedAgents,
-    private readonly allowPrivateNetwork: boolean,
+    /** The SSRF guard for users' endpoints, with the operator's STORAGE_PRIVATE_HOSTS exceptions. */
+    private readonly outbound: StorageOutbound,
   ) {}
+
+  close(): Promise<void> {
+    return this.outbound.close();
+  }
 
   view(row: ProviderRow): ProviderView {
     const secrets = row.secrets_encrypted ? (JSON.parse(open(row.secrets_encrypted, this.key)) as Record<string, unknown>) : {};
@@ -138,10 +142,13 @@ export class StorageService {
     switch (row.provider_type) {
       case 'local':
         return this.serverStore;
-      case 's3':
+      case 's3': {
+        // Checked again at use: IP literals skip the agents' lookup, and STORAGE_PRIVATE_HOSTS may have changed.
+        const endpoint =
+          config.endpoint === undefined ? undefined : this.outbound.checkEndpoint(config.endpoint as string, 'config.endpoint');
         return new S3StorageProvider(
           {
-            endpoint: config.endpoint as string | undefined,
+            endpoint,
             region: config.region as string,
             bucket: config.bucket as string,
             prefix: (config.prefix as string | undefined) ?? '',
@@ -149,13 +156,17 @@ export class StorageService {
             accessKeyId: secrets.access_key_id!,
             secretAccessKey: secrets.secret_access_key!,
           },
-          { httpAgent: this.agents.httpAgent, httpsAgent: this.agents.httpsAgent },
+          this.outbound.agentsFor(endpoint),
         );
-      case 'ipfs':
+      }
+      case 'ipfs': {
+        const apiUrl = config.api_url as string;
         return new IpfsStorageProvider(
-          { apiUrl: await pinnedEndpoint(config.api_url as string, this.allowPrivateNetwork), authorization: secrets.authorization },
+          { apiUrl, authorization: secrets.authorization },
           (contentHash: string) => this.repo.cidFor(row.id, contentHash),
+          { http: this.outbound.httpFor(apiUrl) },
         );
+      }
     }
   }
 
@@ -177,10 +188,8 @@ export class StorageService {
 
   private normalise(type: ProviderType, config: Record<string, unknown>): Record<string, unknown> {
     const out = { ...config };
-    if (type === 's3' && typeof out.endpoint === 'string')
-      out.endpoint = checkEndpoint(out.endpoint, 'config.endpoint', this.allowPrivateNetwork);
-    if (type === 'ipfs' && typeof out.api_url === 'string')
-      out.api_url = checkEndpoint(out.api_url, 'config.api_url', this.allowPrivateNetwork);
+    if (type === 's3' && typeof out.endpoint === 'string') out.endpoint = this.outbound.checkEndpoint(out.endpoint, 'config.endpoint');
+    if (type === 'ipfs' && typeof out.api_url === 'string') out.api_url = this.outbound.checkEndpoint(out.api_url, 'config.api_url');
     return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined));
   }
 }

@@ -1,9 +1,11 @@
 // Content pinned on an IPFS node through Kubo's RPC API as CIDv1 with raw leaves. SHA3-256 is verified while
 // the bytes stream into `add`; the caller keeps the content hash → CID map and lends it to us as `cidFor`.
+// Every call goes through the guarded HTTP client (see kubo-rpc-client.ts), never Node's own fetch.
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { create, type KuboRPCClient } from 'kubo-rpc-client';
+import type { Readable } from 'node:stream';
+import { GuardedHttpClient, OutboundRequestError } from '../clients/guarded-fetch.js';
 import { contentHasher, isContentHash } from '../domain/content-hash.js';
+import { cleanText, KuboRpcClient, KuboRpcError } from './kubo-rpc-client.js';
 import {
   ContentHashMismatch,
   ContentTooLarge,
@@ -27,47 +29,45 @@ export type CidLookup = (contentHash: string) => Promise<string | null>;
 export interface IpfsOptions {
   /** For calls whose work does not grow with the content (pin lookups, unpin, stat, version). */
   timeoutMs?: number;
+  /**
+   * The connection guard. StorageService always passes the storage guard's client for the API URL; without one
+   * (tests against a loopback node) any address is allowed, though redirects are still refused.
+   */
+  http?: GuardedHttpClient;
 }
 
-const ADD_OPTIONS = { cidVersion: 1, rawLeaves: true } as const;
-const TLS_CODE = /^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_)/;
-
-/** fetch() hides the socket's error code in `cause` (sometimes an AggregateError's first error). */
-function networkCode(err: unknown): string | undefined {
-  const cause = (err as { cause?: { code?: string; errors?: { code?: string }[] } }).cause;
-  return cause?.code ?? cause?.errors?.[0]?.code;
-}
-
-function httpStatus(err: unknown): number | undefined {
-  return (err as { response?: { status?: number } }).response?.status;
-}
+let unguarded: GuardedHttpClient | undefined;
 
 function describe(err: unknown): string {
+  if (err instanceof KuboRpcError || err instanceof OutboundRequestError) return cleanText(err.message, 400);
   const e = err as Error;
-  const extra = networkCode(err) ?? (httpStatus(err) ? `HTTP ${httpStatus(err)}` : undefined);
-  return `${e.name}: ${e.message}${extra ? ` (${extra})` : ''}`;
+  return cleanText(`${e.name}: ${e.message}`, 400);
 }
 
 function classify(err: unknown): DiagnosisFailure {
-  const code = networkCode(err) ?? '';
-  const status = httpStatus(err);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
-  if (code === 'ECONNREFUSED') return 'refused';
-  if ((err as Error).name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
-  if (TLS_CODE.test(code)) return 'tls';
-  if (status === 401 || status === 403) return 'auth';
-  if (status === 404 || status === 405) return 'not_found';
+  if (err instanceof OutboundRequestError) {
+    if (err.kind === 'dns' || err.kind === 'refused' || err.kind === 'timeout' || err.kind === 'tls') return err.kind;
+    return 'other';
+  }
+  if (err instanceof KuboRpcError) {
+    if (err.status === 401 || err.status === 403) return 'auth';
+    if (err.status === 404 || err.status === 405) return 'not_found';
+  }
   return 'other';
 }
 
-/** Kubo answers 500 with this text for a CID without a recursive pin. */
+function httpStatus(err: unknown): number | undefined {
+  return err instanceof KuboRpcError ? err.status : undefined;
+}
+
+/** Kubo answers 500 with this message for a CID without a recursive pin. */
 function isNotPinned(err: unknown): boolean {
-  return /not pinned/.test((err as Error).message);
+  return err instanceof KuboRpcError && /not pinned/.test(err.kuboMessage);
 }
 
 export class IpfsStorageProvider implements StorageProvider {
   readonly kind = 'ipfs';
-  private readonly client: KuboRPCClient;
+  private readonly client: KuboRpcClient;
   private readonly timeoutMs: number;
 
   constructor(
@@ -76,11 +76,11 @@ export class IpfsStorageProvider implements StorageProvider {
     options: IpfsOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.client = create({ url: settings.apiUrl, headers: settings.authorization ? { authorization: settings.authorization } : undefined });
-  }
-
-  private signal(): AbortSignal {
-    return AbortSignal.timeout(this.timeoutMs);
+    const http = options.http ?? (unguarded ??= new GuardedHttpClient({ allowPrivateNetwork: true, userAgent: 'artdag-l2' }));
+    this.client = new KuboRpcClient(settings.apiUrl.replace(/\/+$/, ''), http, {
+      authorization: settings.authorization,
+      timeoutMs: this.timeoutMs,
+    });
   }
 
   private failed(operation: string, err: unknown): Error {
@@ -103,17 +103,16 @@ export class IpfsStorageProvider implements StorageProvider {
     let cid: string;
     try {
       // Pinned as it is added (a separate pin pass walks the whole DAG again: 0.42 of a bare add, measured).
-      const added = await this.client.add({ content: verified() }, { ...ADD_OPTIONS, pin: true });
-      cid = added.cid.toString();
+      cid = await this.client.add(verified());
     } catch (err) {
       source.destroy();
-      // A generator that throws makes the client abort the request, so the reason is ours to report.
+      // A generator that throws aborts the upload, so Kubo never sees the closing boundary and pins nothing.
       throw tooLarge ?? this.failed('add', err);
     }
     const contentHash = hasher.digest('hex');
     if (options.expectedHash && options.expectedHash !== contentHash) {
       // Kubo's pins are a set, not counts: unpin only when no verified put of these same bytes pinned them.
-      if (!(await this.cidFor(contentHash))) await this.client.pin.rm(cid).catch(() => undefined);
+      if (!(await this.cidFor(contentHash))) await this.client.unpin(cid).catch(() => undefined);
       throw new ContentHashMismatch(options.expectedHash, contentHash);
     }
     return { contentHash, size, location: `ipfs://${cid}`, cid };
@@ -125,8 +124,7 @@ export class IpfsStorageProvider implements StorageProvider {
     const cid = await this.cidFor(contentHash);
     if (!cid) return null;
     try {
-      for await (const pin of this.client.pin.ls({ paths: [cid], type: 'recursive', signal: this.signal() })) if (pin.cid) return cid;
-      return null;
+      return (await this.client.isPinned(cid)) ? cid : null;
     } catch (err) {
       if (isNotPinned(err)) return null;
       throw this.failed(`pin lookup of ${cid}`, err);
@@ -137,15 +135,18 @@ export class IpfsStorageProvider implements StorageProvider {
     const cid = await this.pinnedCid(contentHash);
     if (!cid) return null;
     const slice = range ? { offset: range.start, length: range.end - range.start + 1 } : {};
-    return Readable.from(this.client.cat(cid, slice), { objectMode: false });
+    try {
+      return await this.client.cat(cid, slice);
+    } catch (err) {
+      throw this.failed(`cat of ${cid}`, err);
+    }
   }
 
   async stat(contentHash: string): Promise<{ size: number } | null> {
     const cid = await this.pinnedCid(contentHash);
     if (!cid) return null;
     try {
-      const { size } = await this.client.files.stat(`/ipfs/${cid}`, { signal: this.signal() });
-      return { size };
+      return { size: await this.client.size(cid) };
     } catch (err) {
       throw this.failed(`stat of ${cid}`, err);
     }
@@ -160,7 +161,7 @@ export class IpfsStorageProvider implements StorageProvider {
     const cid = await this.cidFor(contentHash);
     if (!cid) return;
     try {
-      await this.client.pin.rm(cid, { signal: this.signal() });
+      await this.client.unpin(cid);
     } catch (err) {
       if (!isNotPinned(err)) throw this.failed(`unpin of ${cid}`, err);
     }
@@ -172,23 +173,23 @@ export class IpfsStorageProvider implements StorageProvider {
     const probe = Buffer.from(`Art DAG storage probe ${new Date().toISOString()} ${randomBytes(16).toString('hex')}`);
     let cid = '';
     const steps: [string, () => Promise<string>][] = [
-      ['api', async () => `Kubo ${(await this.client.version({ signal: this.signal() })).version} answers`],
+      ['api', async () => `Kubo ${await this.client.version()} answers`],
       [
         'write',
         async () => {
-          cid = (await this.client.add(probe, { ...ADD_OPTIONS, pin: true, signal: this.signal() })).cid.toString();
+          cid = await this.client.add(probe, this.timeoutMs);
           return `added and pinned ${cid}`;
         },
       ],
       ['read', () => this.readProbe(cid, probe)],
-      ['unpin', async () => `unpinned ${(await this.client.pin.rm(cid, { signal: this.signal() })).toString()}`],
+      ['unpin', async () => `unpinned ${await this.client.unpin(cid)}`],
     ];
     for (const [name, step] of steps) {
       try {
         checks.push({ name, ok: true, detail: await step() });
       } catch (err) {
         checks.push({ name, ok: false, detail: describe(err) });
-        if (name === 'read') await this.client.pin.rm(cid, { signal: this.signal() }).catch(() => undefined);
+        if (name === 'read') await this.client.unpin(cid).catch(() => undefined);
         const failure = classify(err);
         return { ok: false, failure, message: this.advice(failure, name, err), checks };
       }
@@ -201,8 +202,10 @@ export class IpfsStorageProvider implements StorageProvider {
   }
 
   private async readProbe(cid: string, expected: Buffer): Promise<string> {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of this.client.cat(cid, { signal: this.signal() })) chunks.push(chunk);
+    const chunks: Buffer[] = [];
+    // Only as many bytes as the probe has: a node answering more is wrong, and is not read into memory.
+    for await (const chunk of await this.client.cat(cid, { offset: 0, length: expected.length + 1 }, this.timeoutMs))
+      chunks.push(chunk as Buffer);
     if (!Buffer.concat(chunks).equals(expected)) throw new Error(`${cid} read back differs from the bytes added`);
     return `read ${cid} back intact`;
   }
@@ -217,12 +220,15 @@ export class IpfsStorageProvider implements StorageProvider {
       case 'timeout':
         return `${api} did not answer within ${this.timeoutMs} ms: check the URL, firewalls, and the node's health.`;
       case 'tls':
-        return `The TLS connection to ${api} failed (${networkCode(err)}): check http versus https and the server's certificate.`;
+        return `The TLS connection to ${api} failed: check http versus https and the server's certificate.`;
       case 'auth':
         return `${api} refused the request (HTTP ${httpStatus(err)}): check the authorization secret.`;
       case 'not_found':
         return `${api} is not a Kubo RPC API (HTTP ${httpStatus(err)} for /api/v0): point it at the RPC port, not a gateway.`;
       default:
+        if (err instanceof OutboundRequestError && err.kind === 'blocked_address') {
+          return `${api} leads to a private or reserved address, which this server will not connect to; an operator can allow an internal node with STORAGE_PRIVATE_HOSTS.`;
+        }
         return `The ${step} check against ${api} failed: ${describe(err)}.`;
     }
   }

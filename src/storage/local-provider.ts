@@ -84,19 +84,20 @@ export class LocalStorageProvider implements StorageProvider {
     try {
       await fs.mkdir(path.dirname(probe), { recursive: true });
       await fs.writeFile(probe, 'probe');
-      checks.push({ name: 'write', ok: true, detail: `wrote a probe file under ${this.root}` });
+      checks.push({ name: 'write', ok: true, detail: 'wrote a probe file' });
       await fs.rm(probe);
       checks.push({ name: 'delete', ok: true, detail: 'removed the probe file' });
       const { bavail, bsize } = await fs.statfs(this.root);
       checks.push({ name: 'space', ok: true, detail: `${Math.floor((bavail * bsize) / 1024 ** 3)} GiB free` });
-      return { ok: true, message: `The server's disk at ${this.root} is writable.`, checks };
+      // Paths stay out of what users see: the data directory's location is the operator's business.
+      return { ok: true, message: "The server's content directory is writable.", checks };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      checks.push({ name: 'write', ok: false, detail: (err as Error).message });
+      checks.push({ name: 'write', ok: false, detail: code ?? 'write failed' });
       return {
         ok: false,
         failure: code === 'EACCES' || code === 'EPERM' ? 'permission' : 'other',
-        message: `Cannot write under ${this.root}: ${(err as Error).message}`,
+        message: `Cannot write to the server's content directory (${code ?? 'write failed'}); the operator should check it.`,
         checks,
       };
     }

@@ -1,18 +1,20 @@
-// The S3 SDK and the Kubo client make their own connections to endpoints users typed in, so they get the
-// same SSRF guard as everything else: agents whose lookup refuses non-public addresses at connect time.
+// The S3 SDK makes its own connections to endpoints users typed in, so it gets the same SSRF guard as
+// everything else: agents whose lookup refuses non-public addresses at connect time. (The IPFS provider uses
+// the guarded HTTP client itself; storage-outbound.ts picks agents and clients per endpoint.)
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
 import { BadRequest } from '../domain/errors.js';
-import { defaultResolver, guardedLookup, isBlockedAddress } from '../clients/ip-ranges.js';
+import { defaultResolver, guardedLookup, isBlockedAddress, type Resolver } from '../clients/ip-ranges.js';
 
 export interface GuardedAgents {
   httpAgent: http.Agent;
   httpsAgent: https.Agent;
 }
 
-export function guardedAgents(allowPrivateNetwork: boolean): GuardedAgents {
-  const lookup = guardedLookup(defaultResolver, (ip) => allowPrivateNetwork || !isBlockedAddress(ip));
+/** `resolve` is the system resolver except in tests, which hand in a stub to play DNS tricks. */
+export function guardedAgents(allowPrivateNetwork: boolean, resolve: Resolver = defaultResolver): GuardedAgents {
+  const lookup = guardedLookup(resolve, (ip) => allowPrivateNetwork || !isBlockedAddress(ip));
   return {
     httpAgent: new http.Agent({ keepAlive: true, lookup }),
     httpsAgent: new https.Agent({ keepAlive: true, lookup }),
@@ -38,29 +40,6 @@ export function checkEndpoint(url: string, field: string, allowPrivateNetwork: b
       { field },
       'endpoint_not_allowed',
     );
-  }
-  return parsed.toString().replace(/\/+$/, '');
-}
-
-/**
- * For clients whose connections we cannot guard (kubo-rpc-client uses Node's fetch, which ignores agents):
- * resolve and check the host now and, for http, connect to the checked address itself so a DNS answer that
- * changes afterwards cannot redirect the request. https keeps the name for TLS: it is checked just before use.
- */
-export async function pinnedEndpoint(url: string, allowPrivateNetwork: boolean): Promise<string> {
-  const parsed = new URL(url);
-  const host = parsed.hostname.replace(/^\[|\]$/g, '');
-  if (net.isIP(host)) {
-    if (!allowPrivateNetwork && isBlockedAddress(host))
-      throw new BadRequest(`${url} is a private or reserved address.`, undefined, 'endpoint_not_allowed');
-    return url;
-  }
-  const addresses = await defaultResolver(host);
-  const blocked = addresses.find((a) => !allowPrivateNetwork && isBlockedAddress(a.address));
-  if (blocked)
-    throw new BadRequest(`${host} resolves to ${blocked.address}, a private or reserved address.`, undefined, 'endpoint_not_allowed');
-  if (parsed.protocol === 'http:' && addresses[0]) {
-    parsed.hostname = addresses[0].family === 6 ? `[${addresses[0].address}]` : addresses[0].address;
   }
   return parsed.toString().replace(/\/+$/, '');
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { onDemandAnchorWorkflowId } from '../../src/api/routes/anchors/anchors.routes.js';
 import { contentHashOf } from '../../src/domain/content-hash.js';
 import { attestedMessages, parseDetached } from '../../src/domain/ots/index.js';
 import { FakeBitcoin } from '../doubles/fake-bitcoin.js';
@@ -135,7 +136,7 @@ describe('calendars that fail', () => {
     expect(anchor.calendars[calendars[1]!.url].error).toContain('HTML');
     calendars[0]!.fault = null;
     calendars[1]!.fault = null;
-    const done = await server.runtime.temporal.workflow.getHandle('anchor-batch:on-demand').result();
+    const done = await server.runtime.temporal.workflow.getHandle(onDemandAnchorWorkflowId(server.config.temporal.taskQueue)).result();
     expect(done).toMatchObject({ merkleRoot: anchor.merkle_root });
     expect((await server.database.db('anchors').where({ id: anchor.id }).first()).status).toBe('pending');
     expect(calendars[2]!.submissions.slice(before)).toEqual([anchor.merkle_root]);

@@ -149,8 +149,8 @@ describe('profiles at /users/{name}', () => {
 
 describe('renderers', () => {
   async function attach(): Promise<void> {
-    const res = await alice.page(`/renderers/attach?l1=${encodeURIComponent(l1.url)}`);
-    expect(res.status).toBe(302);
+    const res = await alice.submit('/renderers/attach', { l1: l1.url });
+    expect(res.status).toBe(303);
     expect((await fetch(res.headers.get('location')!, { redirect: 'manual' })).status).toBeLessThan(400);
   }
 
@@ -197,7 +197,7 @@ describe('renderers', () => {
     const missing = await alice.submit('/renderers/grants', {});
     expect(missing.status).toBe(400);
     expect(missing.text).toContain('L1 server is required');
-    const attachBad = await alice.page(`/renderers/attach?l1=${encodeURIComponent(IMG)}`);
+    const attachBad = await alice.submit('/renderers/attach', { l1: IMG });
     expect(attachBad.status).toBe(400);
     expect(attachBad.text).toContain('id="l1-error"');
     expectInert(attachBad.text);

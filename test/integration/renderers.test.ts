@@ -27,8 +27,8 @@ afterAll(async () => {
 /** A browser attaches `fake` for `username`: our redirect, then the L1's /auth, which checks the token with us. */
 async function attach(username: string, fake: FakeL1): Promise<{ token: string; l1Status: number }> {
   const browser = await browserLogin(server.url, username);
-  const res = await browser.page(`/renderers/attach?l1=${encodeURIComponent(`${fake.url}/some/page`)}`);
-  expect(res.status).toBe(302);
+  const res = await browser.submit('/renderers/attach', { l1: `${fake.url}/some/page` });
+  expect(res.status).toBe(303);
   const location = new URL(res.headers.get('location')!);
   expect(location.origin + location.pathname).toBe(`${fake.url}/auth`);
   const token = location.searchParams.get('auth_token')!;
@@ -56,6 +56,18 @@ describe('attaching an L1', () => {
   beforeAll(async () => {
     await registerAndLogin(server.url, 'alice');
     aliceToken = await registerAndLogin(server.url, 'alice2');
+  });
+
+  it('answers a link followed with the session cookie with a form to confirm, minting no token', async () => {
+    const browser = await browserLogin(server.url, 'alice');
+    const res = await browser.page(`/renderers/attach?l1=${encodeURIComponent(l1.url)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('location')).toBeNull();
+    expect(res.text).toContain('Confirm below to attach this L1');
+    expect(res.text).toContain('<form method="post" action="/renderers/attach"');
+    expect(res.text).not.toContain('auth_token');
+    const refused = await browser.api.post('/renderers/attach', { form: { l1: l1.url }, headers: { accept: 'text/html' } });
+    expect(refused.status).toBe(403);
   });
 
   it('sends the browser to the L1 with a token bound to it, which the L1 checks with /auth/verify', async () => {

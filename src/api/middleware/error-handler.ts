@@ -40,6 +40,11 @@ function toAppError(err: unknown): AppError | null {
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 
+/** Endpoints whose clients speak OAuth: their errors use its format, whatever refused the request. */
+const OAUTH_ENDPOINTS = new Set(['/auth/device/code', '/auth/device/token']);
+/** Malformed requests, which OAuth calls invalid_request; CSRF and other refusals keep the house format. */
+const OAUTH_REQUEST_ERRORS = new Set([400, 405, 413, 415]);
+
 const LOCAL_PATH = /^\/(?![/\\])[^\s]*$/;
 
 const TITLES: Record<number, string> = {
@@ -117,6 +122,9 @@ export function errorHandler(logger: Logger, views: Views): Middleware<AppState>
           logger.error({ err: renderError, req_id: ctx.state.requestId }, 'error page failed to render');
           ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>Request id: ${escapeHtml(ctx.state.requestId ?? '')}</p><p><a href="/">Home</a></p></main></body></html>`;
         }
+      } else if (OAUTH_ENDPOINTS.has(ctx.path) && OAUTH_REQUEST_ERRORS.has(appError.status)) {
+        // OAuth clients read RFC 6749 §5.2 errors, also for requests refused before the route runs (body, method).
+        ctx.body = { error: 'invalid_request', error_description: appError.message };
       } else {
         ctx.body = {
           error: {

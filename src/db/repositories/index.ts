@@ -12,6 +12,7 @@ import { InboxActivitiesRepository } from './inbox-activities-repository.js';
 import { InteractionsRepository } from './interactions-repository.js';
 import { RemoteActorsRepository } from './remote-actors-repository.js';
 import { RevokedTokensRepository } from './revoked-tokens-repository.js';
+import { RateLimitsRepository } from './rate-limits-repository.js';
 import { StatsRepository } from './stats-repository.js';
 import { StorageProvidersRepository } from './storage-providers-repository.js';
 import { UsersRepository } from './users-repository.js';
@@ -32,6 +33,7 @@ export interface Repositories {
   storage: StorageProvidersRepository;
   renderers: RenderersRepository;
   deviceCodes: DeviceCodesRepository;
+  rateLimits: RateLimitsRepository;
 }
 
 export function createRepositories(db: Db): Repositories {
@@ -51,5 +53,6 @@ export function createRepositories(db: Db): Repositories {
     storage: new StorageProvidersRepository(db),
     renderers: new RenderersRepository(db),
     deviceCodes: new DeviceCodesRepository(db),
+    rateLimits: new RateLimitsRepository(db),
   };
 }

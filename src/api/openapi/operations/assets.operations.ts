@@ -118,7 +118,8 @@ export const ASSET_OPERATIONS: ApiOperation[] = [
     requestHeaders: { Range: 'One byte range, e.g. bytes=0-1023.' },
     responses: {
       200: {
-        description: 'The content, in its media type.',
+        description:
+          'The content: pictures, sound, video and plain text in their media type, shown inline; anything else as application/octet-stream to download (SVG keeps its type), so nothing stored runs as a page or script here.',
         contentType: 'application/octet-stream',
         headers: { ETag: 'The content hash, quoted.', 'Accept-Ranges': 'bytes' },
       },

@@ -39,6 +39,19 @@ export const META_OPERATIONS: ApiOperation[] = [
   },
   {
     method: 'get',
+    path: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus metrics: requests, latency, deliveries, anchors, workflow failures, process',
+    description:
+      'Prometheus text exposition format 0.0.4. For a scraper, send `METRICS_TOKEN` as the Bearer token; the ' +
+      "operator's session works too. Delivery, anchor and workflow counts are read at scrape time and cached for a few seconds.",
+    tags: ['Meta'],
+    auth: 'session',
+    responses: { 200: { description: 'The metrics.', contentType: 'text/plain; version=0.0.4' } },
+    errors: [403],
+  },
+  {
+    method: 'get',
     path: '/openapi.json',
     operationId: 'openApiDocument',
     summary: 'This description (OpenAPI 3.1)',

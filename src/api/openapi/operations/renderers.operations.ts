@@ -43,11 +43,28 @@ export const RENDERER_OPERATIONS: ApiOperation[] = [
     path: '/renderers/attach',
     operationId: 'attachRenderer',
     summary: 'Attach an L1: redirect to it with a token bound to it',
+    description:
+      'With a Bearer token, redirects at once. A browser session (cookie) gets the renderers page to confirm ' +
+      'instead, so a link planted on another site cannot attach an L1; the page posts to POST /renderers/attach.',
     tags: ['Renderers'],
     auth: 'session',
     query: attachQuery,
     responses: {
       302: { description: "To the L1's /auth?auth_token=... (a token valid only there).", headers: { Location: 'The L1 URL.' } },
+    },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/renderers/attach',
+    operationId: 'attachRendererByPost',
+    summary: 'Attach an L1 (the form): redirect to it with a token bound to it',
+    tags: ['Renderers'],
+    auth: 'session',
+    body: attachQuery,
+    bodyTypes: JSON_OR_FORM,
+    responses: {
+      303: { description: "To the L1's /auth?auth_token=... (a token valid only there).", headers: { Location: 'The L1 URL.' } },
     },
     errors: [403],
   },

@@ -19,6 +19,11 @@ import type { Views } from '../../views.js';
 const OTS_TYPE = 'application/vnd.opentimestamps.v1';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The id of the on-demand anchoring workflow of the deployment serving `taskQueue`. */
+export function onDemandAnchorWorkflowId(taskQueue: string): string {
+  return `anchor-batch:on-demand:${taskQueue}`;
+}
+
 export function anchorView(anchor: AnchorRow) {
   return {
     merkle_root: anchor.merkle_root,
@@ -69,13 +74,14 @@ export function anchorsRoutes(router: AppRouter, deps: { services: Services; vie
 
   router.post('/anchors/create', async (ctx) => {
     await requireSession(ctx);
+    const { wait } = validate(createAnchorQuery, ctx.query, 'query');
     const handle = await temporal.workflow.start('anchorBatchWorkflow', {
       taskQueue: services.jobs.taskQueue,
-      workflowId: 'anchor-batch:on-demand',
+      // One on-demand batch at a time per deployment (its task queue); deployments may share a namespace.
+      workflowId: onDemandAnchorWorkflowId(services.jobs.taskQueue),
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
     });
-    const { wait } = validate(createAnchorQuery, ctx.query, 'query');
     const outcome = await services.jobs.result<{ merkleRoot: string } | null>(handle, wait);
     if (wantsHtml(ctx)) {
       // A browser form: back to the page with a fixed notice (PRG).

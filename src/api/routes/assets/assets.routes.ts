@@ -10,6 +10,7 @@ import { keysetBounds, keysetPage } from '../../pages/keyset-page.js';
 import type { Views } from '../../views.js';
 import { assetName, listAssetsQuery, patchAssetBody, registerAssetBody, uploadFields } from './assets.schema.js';
 import { runLookupQuery } from './jobs.schema.js';
+import { CONTENT_SECURITY_POLICY, contentHeaders } from './content-headers.js';
 import { parseRange } from './range.js';
 import { receiveUpload } from './upload.js';
 import { UploadForm } from './upload-form.js';
@@ -101,8 +102,10 @@ export function assetsRoutes(router: AppRouter, deps: { services: Services; view
     ctx.set('Accept-Ranges', 'bytes');
     ctx.set('ETag', `"${row.content_hash}"`);
     ctx.set('Cache-Control', 'public, max-age=31536000, immutable');
-    ctx.set('Content-Disposition', `inline; filename="${row.name}"`);
-    ctx.type = row.media_type ?? 'application/octet-stream';
+    const served = contentHeaders(row.media_type, row.name);
+    ctx.set('Content-Disposition', served.disposition);
+    ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    ctx.type = served.type;
     if (range) {
       ctx.status = 206;
       ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);

@@ -9,12 +9,14 @@ const l1Server = z
   .transform((v) => new URL(v).origin)
   .describe('The L1 server, by URL (its origin is used); it must be one this L2 trusts (L1_SERVERS).');
 
-/** Seconds to wait for the result before answering 202 with a status URL. */
+/**
+ * Seconds to wait for the result before answering 202 with a status URL. No zod default: it would fill in a body
+ * without `wait` and override `?wait=`; the route applies the default of 20 when neither is given.
+ */
 const wait = z.coerce
   .number({ error: 'must be a number of seconds' })
   .min(0)
   .max(60, { error: 'must be at most 60 seconds' })
-  .default(20)
   .describe('Seconds to wait for the asset before answering 202 with a status URL (0-60, default 20).');
 
 export const recordRunBody = z

@@ -63,17 +63,33 @@ export function renderersRoutes(router: AppRouter, deps: { renderers: RenderersS
     ctx.body = await renderers.list(session.user);
   });
 
-  router.get('/renderers/attach', async (ctx) => {
+  /** Mints the L1 token and sends the caller to the L1's /auth with it. */
+  async function attach(ctx: AppContext, input: unknown, where: 'query' | 'body'): Promise<void> {
     const session = await requireSession(ctx);
     ctx.set('Cache-Control', 'no-store');
     try {
-      const { l1 } = validate(attachQuery, ctx.query, 'query');
+      const { l1 } = validate(attachQuery, input, where);
+      if (ctx.method === 'POST') ctx.status = 303;
       ctx.redirect(await renderers.attachUrl(session.user, l1));
     } catch (err) {
       if (!wantsHtml(ctx)) throw err;
-      await refused(ctx, err, 'attach', ctx.query.l1);
+      await refused(ctx, err, 'attach', (input as Record<string, unknown> | undefined)?.l1);
     }
+  }
+
+  router.get('/renderers/attach', async (ctx) => {
+    // A link followed with the session cookie could be planted by another site (cookies are SameSite=Lax), so a
+    // browser session only gets the form to confirm; programs with a Bearer token are sent on at once.
+    if (ctx.state.authSource === 'cookie') {
+      await requireSession(ctx);
+      const l1 = typeof ctx.query.l1 === 'string' ? ctx.query.l1 : '';
+      ctx.set('Cache-Control', 'no-store');
+      return page(ctx, { values: { attach: l1 }, notice: 'Confirm below to attach this L1 to your account.' });
+    }
+    await attach(ctx, ctx.query, 'query');
   });
+
+  router.post('/renderers/attach', (ctx) => attach(ctx, bodyOf(ctx), 'body'));
 
   router.post('/renderers/detach', async (ctx) => {
     const session = await requireSession(ctx);

@@ -7,7 +7,7 @@ import { wantsHtml } from '../../negotiate.js';
 import { bodyOf, validate } from '../../validate.js';
 import type { Views } from '../../views.js';
 import { idParam, renderStorage, storagePages } from './storage.pages.js';
-import { providerInput, providerPatch } from './storage.schema.js';
+import { patchedSettings, providerInput, providerPatch } from './storage.schema.js';
 
 export function storageRoutes(router: AppRouter, deps: { services: Services; views: Views }): void {
   const { storage } = deps.services;
@@ -40,7 +40,13 @@ export function storageRoutes(router: AppRouter, deps: { services: Services; vie
     const session = await requireSession(ctx);
     const id = validate(idParam, ctx.params.id, 'path');
     const patch = validate(providerPatch, bodyOf(ctx));
-    ctx.body = await storage.update(session.user.id, id, patch);
+    const row = await storage.owned(session.user.id, id);
+    const checked = validate(
+      patchedSettings(row.provider_type),
+      { config: patch.config && { ...row.config, ...patch.config }, secrets: patch.secrets },
+      'body',
+    );
+    ctx.body = await storage.update(session.user.id, id, { ...patch, config: checked.config, secrets: checked.secrets });
   });
 
   router.delete('/storage/:id', async (ctx) => {

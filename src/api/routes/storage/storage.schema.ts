@@ -70,6 +70,16 @@ export const providerPatch = z
   .refine((p) => Object.keys(p).length > 0, { error: 'nothing to change' })
   .meta({ id: 'StorageProviderPatch', description: 'The fields to change (at least one); the type never changes.' });
 
+/**
+ * What a JSON PATCH may leave a provider with: the config as merged with the stored one, checked whole against its
+ * type (as when it was added, so no ".." prefix or path-bearing bucket name slips in), and secrets of its type.
+ */
+export function patchedSettings(type: 'local' | 's3' | 'ipfs') {
+  if (type === 's3') return z.object({ config: s3Config.optional(), secrets: s3Secrets.partial().optional() });
+  if (type === 'ipfs') return z.object({ config: ipfsConfig.optional(), secrets: ipfsSecrets.optional() });
+  return z.object({ config: z.object({}).optional(), secrets: z.object({}).optional() });
+}
+
 /** The flat HTML form (one field per input) turned into the JSON shape. */
 export function fromForm(form: Record<string, unknown>): unknown {
   const text = (key: string) => (typeof form[key] === 'string' && form[key] !== '' ? (form[key] as string) : undefined);
