@@ -75,8 +75,8 @@ describe('anchoring survives a worker killed mid-stamp and mid-upgrade', () => {
       expect(a.status).toBe(201);
       expect(a.body).toMatchObject({ status: 'pending', leaf_count: 3 });
       const rootA: string = a.body.merkle_root;
-      const height = calendars[0]!.mine()!;
-      calendars[1]!.mine();
+      // Each calendar's commitment lands in its own block; the proof may confirm through either.
+      const mined = [calendars[0]!.mine()!, calendars[1]!.mine()!];
 
       // Batch B: its stamp waits on the third calendar; A's upgrade waits on the block header.
       for (let n = 3; n < 5; n++) await register(n);
@@ -99,7 +99,8 @@ describe('anchoring survives a worker killed mid-stamp and mid-upgrade', () => {
 
       const upgraded = await upgrade;
       expect(upgraded.status).toBe(200);
-      expect(upgraded.body).toMatchObject({ status: 'confirmed', bitcoin_block: height });
+      expect(upgraded.body.status).toBe('confirmed');
+      expect(mined).toContain(upgraded.body.bitcoin_block);
 
       const temporalClient = api.runtime.temporal;
       const batch = await temporalClient.workflow.getHandle(onDemandAnchorWorkflowId(api.config.temporal.taskQueue)).result();
