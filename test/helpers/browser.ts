@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-output/screenshots/', import.meta.url));
@@ -25,6 +26,15 @@ export interface BrowserSession {
   errors: string[];
   /** Every request the page tried to send to a host other than 127.0.0.1 (each was aborted). */
   offHost: string[];
+  /** Messages of alert/confirm/prompt dialogs the page opened (an XSS payload that ran); each was dismissed. */
+  dialogs: string[];
+  /** Logs in through the /login form and waits for the signed-in page. */
+  signIn(baseUrl: string, username: string, password: string): Promise<void>;
+  /**
+   * Saves a screenshot, then expects no off-host request, no console error (CSP violations included), no dialog
+   * and no serious or critical axe violation; what was collected so far is taken out, so a failure is reported once.
+   */
+  expectClean(name: string): Promise<void>;
   /** Saves a full-page screenshot as test-output/screenshots/<name>.png. */
   screenshot(name: string): Promise<string>;
   /** Runs axe-core in the page; returns its serious and critical violations. */
@@ -63,6 +73,7 @@ export async function openBrowser(): Promise<BrowserSession> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: 'block' });
   const errors: string[] = [];
   const offHost: string[] = [];
+  const dialogs: string[] = [];
   await context.route('**/*', async (route) => {
     const url = new URL(route.request().url());
     if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '127.0.0.1') {
@@ -76,11 +87,30 @@ export async function openBrowser(): Promise<BrowserSession> {
     if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`${page.url()}: uncaught ${error.message}`));
-  return {
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  const session: BrowserSession = {
     page,
     context,
     errors,
     offHost,
+    dialogs,
+    async signIn(baseUrl, username, password) {
+      await page.goto(`${baseUrl}/login`);
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByText('Signed in as').first().waitFor();
+    },
+    async expectClean(name) {
+      await session.screenshot(name);
+      expect(offHost.splice(0)).toEqual([]);
+      expect(errors.splice(0)).toEqual([]);
+      expect(dialogs.splice(0)).toEqual([]);
+      expect(await session.axe()).toEqual([]);
+    },
     async screenshot(name) {
       fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
       const file = path.join(SCREENSHOT_DIR, `${name}.png`);
@@ -98,6 +128,7 @@ export async function openBrowser(): Promise<BrowserSession> {
     },
     close: () => context.close(),
   };
+  return session;
 }
 
 export async function closeBrowser(): Promise<void> {

@@ -249,19 +249,10 @@ describe('device and download pages', () => {
 
 describe('in a real browser', () => {
   let browser: BrowserSession;
-  const dialogs: string[] = [];
 
   beforeAll(async () => {
     browser = await openBrowser();
-    browser.page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    await browser.page.goto(`${server.url}/login`);
-    await browser.page.getByLabel('Username').fill('alice');
-    await browser.page.getByLabel('Password').fill('a good password');
-    await browser.page.getByRole('button', { name: 'Log in' }).click();
-    await browser.page.getByText('Signed in as').first().waitFor();
+    await browser.signIn(server.url, 'alice', 'a good password');
   });
   afterAll(async () => {
     await browser?.close();
@@ -269,13 +260,7 @@ describe('in a real browser', () => {
   });
 
   /** The page made no off-host request, logged no error (CSP included), ran no payload, and passes axe. */
-  async function clean(name: string): Promise<void> {
-    await browser.screenshot(`people-${name}`);
-    expect(browser.offHost.splice(0)).toEqual([]);
-    expect(browser.errors.splice(0)).toEqual([]);
-    expect(dialogs).toEqual([]);
-    expect(await browser.axe()).toEqual([]);
-  }
+  const clean = (name: string) => browser.expectClean(`people-${name}`);
 
   it('shows every people and settings page cleanly, payloads included', async () => {
     const pages: [string, string][] = [

@@ -23,6 +23,7 @@ import type { Diagnosis } from '../../src/storage/storage-provider.js';
 import { client, registerAndLogin } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startKubo, type KuboServer } from '../helpers/storage-servers.js';
+import { stubResolver } from './stub-resolver.js';
 
 const SECRET = `AKIA-INSTANCE-ROLE-${randomBytes(8).toString('hex')}`;
 const PUBLIC_STAND_IN = '127.0.0.2';
@@ -68,19 +69,6 @@ async function listen(host: string, port = 0, answer?: (req: http.IncomingMessag
   };
   listeners.push(listener);
   return listener;
-}
-
-/** A stub DNS: each name answers from its list of answers in turn (the last one repeats); every ask is logged. */
-function stubResolver(table: Record<string, string[][]>): { resolve: Resolver; asked: string[] } {
-  const asked: string[] = [];
-  const resolve: Resolver = async (hostname) => {
-    const answers = table[hostname];
-    const turn = asked.filter((h) => h === hostname).length;
-    asked.push(hostname);
-    if (!answers) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-    return answers[Math.min(turn, answers.length - 1)]!.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }) as const);
-  };
-  return { resolve, asked };
 }
 
 /** The production storage guard, except that 127.0.0.2 counts as public and DNS is a stub. */

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CalendarClient } from '../../src/clients/calendar-client.js';
 import { EsploraHeaderSource } from '../../src/clients/esplora-client.js';
-import { GuardedHttpClient, isBlockedAddress, OutboundRequestError, type Resolver } from '../../src/clients/guarded-fetch.js';
+import { GuardedHttpClient, isBlockedAddress, OutboundRequestError } from '../../src/clients/guarded-fetch.js';
 import { L1Client } from '../../src/clients/l1-client.js';
 import type { RemoteActorsRepository } from '../../src/db/repositories/remote-actors-repository.js';
 import { contentHashOf } from '../../src/domain/content-hash.js';
@@ -22,6 +22,7 @@ import { FakeFediverse } from '../doubles/fake-fediverse.js';
 import { deliveryFinished } from '../helpers/delivery.js';
 import { client, registerAndLogin } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { stubResolver } from './stub-resolver.js';
 
 interface Listener {
   host: string;
@@ -63,20 +64,6 @@ async function listen(
   };
   listeners.push(listener);
   return listener;
-}
-
-/** A stub DNS: each name answers from its list of answers in turn (the last one repeats), and every ask is logged. */
-function stubResolver(table: Record<string, string[][]>): { resolve: Resolver; asked: string[] } {
-  const asked: string[] = [];
-  const resolve: Resolver = async (hostname) => {
-    const answers = table[hostname];
-    const turn = asked.filter((h) => h === hostname).length;
-    asked.push(hostname);
-    if (!answers) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
-    const addresses = answers[Math.min(turn, answers.length - 1)]!;
-    return addresses.map((address) => ({ address, family: address.includes(':') ? (6 as const) : (4 as const) }));
-  };
-  return { resolve, asked };
 }
 
 const PUBLIC_LOOKING: Record<string, string[][]> = {
