@@ -65,6 +65,7 @@ describe('who may see /admin', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.text).toMatch(/href="\/admin" aria-current="page">Operator</);
     expect(res.text).toContain(`href="http://127.0.0.1:8233/namespaces/${server.config.temporal.namespace}/workflows"`);
+    expect(res.text).toContain('<a href="/metrics">/metrics</a>');
   });
 });
 
