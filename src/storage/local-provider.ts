@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { contentHasher, isContentHash } from '../domain/content-hash.js';
+import { isContentHash } from '../domain/content-hash.js';
 import {
   ContentHashMismatch,
-  ContentTooLarge,
+  ContentMeter,
   type ByteRange,
   type Diagnosis,
   type PutOptions,
@@ -31,27 +31,18 @@ export class LocalStorageProvider implements StorageProvider {
     const tmpDir = path.join(this.root, 'tmp');
     await fs.mkdir(tmpDir, { recursive: true });
     const tmp = path.join(tmpDir, `${randomBytes(12).toString('hex')}.part`);
-    const hasher = contentHasher();
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (options.maxBytes !== undefined && size > options.maxBytes) return done(new ContentTooLarge(options.maxBytes));
-        hasher.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const meter = new ContentMeter({ maxBytes: options.maxBytes });
     try {
       await pipeline(source, meter, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
       const handle = await fs.open(tmp, 'r');
       await handle.sync();
       await handle.close();
-      const contentHash = hasher.digest('hex');
+      const contentHash = meter.contentHash();
       if (options.expectedHash && options.expectedHash !== contentHash) throw new ContentHashMismatch(options.expectedHash, contentHash);
       const target = this.pathOf(contentHash);
       await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.rename(tmp, target);
-      return { contentHash, size, location: target };
+      return { contentHash, size: meter.bytes, location: target };
     } finally {
       await fs.rm(tmp, { force: true });
     }

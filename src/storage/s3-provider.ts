@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import type https from 'node:https';
-import { Readable, Transform, pipeline } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -19,11 +19,10 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { contentHasher, isContentHash } from '../domain/content-hash.js';
+import { isContentHash } from '../domain/content-hash.js';
 import { AppError } from '../domain/errors.js';
 import {
-  ContentHashMismatch,
-  ContentTooLarge,
+  ContentMeter,
   type ByteRange,
   type Diagnosis,
   type DiagnosisFailure,
@@ -147,29 +146,13 @@ export class S3StorageProvider implements StorageProvider {
   async put(source: Readable, options: PutOptions): Promise<StoredObject> {
     if (options.expectedHash) return await this.putKnown(source, options.expectedHash, options);
     const tmpKey = `${this.prefix}tmp/${randomBytes(12).toString('hex')}`;
-    const hasher = contentHasher();
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (options.maxBytes !== undefined && size > options.maxBytes) return done(new ContentTooLarge(options.maxBytes));
-        hasher.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const meter = new ContentMeter({ maxBytes: options.maxBytes });
     // The upload reads from `meter`; pipeline forwards a source error to it and destroys the source on failure.
     pipeline(source, meter, () => undefined);
     try {
-      const upload = new Upload({
-        client: this.client,
-        params: { Bucket: this.bucket, Key: tmpKey, Body: meter, ContentType: options.mediaType },
-        partSize: PART_SIZE,
-        queueSize: QUEUE_SIZE,
-        leavePartsOnError: false,
-      });
-      await upload.done();
-      const contentHash = hasher.digest('hex');
-      if (options.expectedHash && options.expectedHash !== contentHash) throw new ContentHashMismatch(options.expectedHash, contentHash);
+      await this.upload(tmpKey, meter, options.mediaType);
+      const contentHash = meter.contentHash();
+      const size = meter.bytes;
       const key = this.keyOf(contentHash);
       // Same key, same bytes: an object already there (from an earlier or concurrent put) is this content.
       if ((await this.stat(contentHash))?.size !== size) await this.copy(tmpKey, key, size, options.mediaType);
@@ -223,42 +206,33 @@ export class S3StorageProvider implements StorageProvider {
       source.destroy();
       return { contentHash: expected, size: existing.size, location: `s3://${this.bucket}/${key}` };
     }
-    const hasher = contentHasher();
-    let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (options.maxBytes !== undefined && size > options.maxBytes) return done(new ContentTooLarge(options.maxBytes));
-        hasher.update(chunk);
-        done(null, chunk);
-      },
-      flush(done) {
-        const actual = hasher.digest('hex');
-        done(actual === expected ? null : new ContentHashMismatch(expected, actual));
-      },
-    });
+    const meter = new ContentMeter({ maxBytes: options.maxBytes, expectedHash: expected });
     let failure: unknown;
     pipeline(source, meter, (err) => (failure ??= err));
     try {
-      const upload = new Upload({
-        client: this.client,
-        params: { Bucket: this.bucket, Key: key, Body: meter, ContentType: options.mediaType },
-        partSize: PART_SIZE,
-        queueSize: QUEUE_SIZE,
-        leavePartsOnError: false,
-      });
-      await upload.done();
+      await this.upload(key, meter, options.mediaType);
       if (failure) {
         // Should the store have completed before the check failed, the wrong bytes must not stay.
         await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
         throw failure;
       }
-      return { contentHash: expected, size, location: `s3://${this.bucket}/${key}` };
+      return { contentHash: expected, size: meter.bytes, location: `s3://${this.bucket}/${key}` };
     } catch (err) {
       meter.destroy();
       const reason = failure instanceof AppError ? failure : err;
       throw reason instanceof AppError ? reason : this.failed('put', key, reason);
     }
+  }
+
+  /** A multipart upload of a stream to `key`, a bounded number of parts in memory at a time. */
+  private async upload(key: string, body: Readable, mediaType: string | undefined): Promise<void> {
+    await new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: mediaType },
+      partSize: PART_SIZE,
+      queueSize: QUEUE_SIZE,
+      leavePartsOnError: false,
+    }).done();
   }
 
   async get(contentHash: string, range?: ByteRange): Promise<Readable | null> {

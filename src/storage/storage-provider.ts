@@ -1,5 +1,6 @@
 // Where content bytes live. Every provider verifies SHA3-256 while bytes stream in and keeps memory bounded.
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { contentHasher } from '../domain/content-hash.js';
 import { AppError } from '../domain/errors.js';
 
 export interface PutOptions {
@@ -61,5 +62,40 @@ export class ContentHashMismatch extends AppError {
 export class ContentTooLarge extends AppError {
   constructor(limit: number) {
     super(413, 'content_too_large', `The content is larger than the limit of ${limit} bytes; nothing was stored.`, { limit_bytes: limit });
+  }
+}
+
+/**
+ * The pass-through every streamed put runs its bytes through: counts and hashes them, refuses more than
+ * `maxBytes`, and with `expectedHash` fails at the end of the stream (before whatever reads it can complete) when
+ * the bytes hash to something else.
+ */
+export class ContentMeter extends Transform {
+  /** Bytes passed so far (not `size`: the S3 SDK reads a body's `size` as its length). */
+  bytes = 0;
+  private readonly hasher = contentHasher();
+  private digest: string | null = null;
+
+  constructor(private readonly limits: { maxBytes?: number; expectedHash?: string }) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    const { maxBytes } = this.limits;
+    if (maxBytes !== undefined && this.bytes > maxBytes) return done(new ContentTooLarge(maxBytes));
+    this.hasher.update(chunk);
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    const { expectedHash } = this.limits;
+    const actual = this.contentHash();
+    done(expectedHash === undefined || actual === expectedHash ? null : new ContentHashMismatch(expectedHash, actual));
+  }
+
+  /** The SHA3-256 (hex) of every byte that passed; call it once the stream has ended. */
+  contentHash(): string {
+    return (this.digest ??= this.hasher.digest('hex'));
   }
 }
