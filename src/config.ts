@@ -16,6 +16,19 @@ export class ConfigError extends Error {
   }
 }
 
+/** A comma-separated list (blank entries dropped), `fallback` when unset. */
+function commaList(fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+}
+
 const booleanText = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes');
 
 const httpUrl = z.string().refine((value) => {
@@ -87,16 +100,7 @@ const variables = {
     expected: 'a postgres:// connection URL, or unset for the embedded Postgres',
   },
   L1_SERVERS: {
-    schema: z
-      .string()
-      .default('')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(httpUrl)),
+    schema: commaList('').pipe(z.array(httpUrl)),
     expected: 'a comma-separated list of http(s) URLs',
   },
   JWT_SECRET: {
@@ -166,16 +170,7 @@ const variables = {
     expected: 'true or false (tests only: lets outbound HTTP reach loopback and private addresses)',
   },
   STORAGE_PRIVATE_HOSTS: {
-    schema: z
-      .string()
-      .default('')
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/))),
+    schema: commaList('').pipe(z.array(z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/))),
     expected:
       'a comma-separated list of host or host:port (e.g. kubo:5001) that storage providers, and nothing else, may reach on private addresses',
   },
@@ -212,17 +207,10 @@ const variables = {
     expected: 'days a remote host may fail before deliveries to it are skipped',
   },
   OTS_CALENDARS: {
-    schema: z
-      .string()
-      .default(
-        'https://a.pool.opentimestamps.org,https://b.pool.opentimestamps.org,https://a.pool.eternitywall.com,https://ots.btc.catallaxy.com',
-      )
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim().replace(/\/+$/, ''))
-          .filter(Boolean),
-      )
+    schema: commaList(
+      'https://a.pool.opentimestamps.org,https://b.pool.opentimestamps.org,https://a.pool.eternitywall.com,https://ots.btc.catallaxy.com',
+    )
+      .transform((urls) => urls.map((url) => url.replace(/\/+$/, '')))
       .pipe(z.array(httpUrl).min(1)),
     expected: 'a comma-separated list of OpenTimestamps calendar URLs',
   },

@@ -2,6 +2,8 @@
 import type { Knex } from 'knex';
 import type { Db } from '../knex.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface ActivityRow {
   id: number;
   uuid: string;
@@ -38,6 +40,14 @@ export class ActivitiesRepository {
 
   async findBySequence(id: number): Promise<ActivityRow | null> {
     return ((await this.db('activities').where({ id }).first()) as ActivityRow | undefined) ?? null;
+  }
+
+  /** An activity by any name a URL may give it: its id URL, its uuid or its sequence number. */
+  async findByRef(ref: string): Promise<ActivityRow | null> {
+    if (UUID.test(ref)) return await this.findByUuid(ref.toLowerCase());
+    if (/^\d{1,15}$/.test(ref)) return await this.findBySequence(Number(ref));
+    if (/^https?:\/\//.test(ref)) return await this.findByActivityId(ref);
+    return null;
   }
 
   /** One keyset page, newest first: below beforeId, or (the page before a cursor) just above afterId. */

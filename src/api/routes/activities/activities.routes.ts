@@ -15,7 +15,6 @@ import { validate } from '../../validate.js';
 import type { Views } from '../../views.js';
 
 export const ACTIVITY_JSON = 'application/activity+json';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Serves the stored bytes untouched: anchors and proofs are computed over exactly these. */
 function sendRaw(ctx: AppContext, row: ActivityRow): void {
@@ -30,10 +29,7 @@ export function activitiesRoutes(router: AppRouter, deps: { services: Services; 
   const { repos } = services;
 
   async function byRef(ref: string): Promise<ActivityRow> {
-    let row: ActivityRow | null = null;
-    if (UUID.test(ref)) row = await repos.activities.findByUuid(ref.toLowerCase());
-    else if (/^\d{1,15}$/.test(ref)) row = await repos.activities.findBySequence(Number(ref));
-    else if (/^https?:\/\//.test(ref)) row = await repos.activities.findByActivityId(ref);
+    const row = await repos.activities.findByRef(ref);
     if (!row) throw new NotFound(`No activity "${ref}": use its id, its uuid or its sequence number.`);
     return row;
   }

@@ -17,7 +17,6 @@ import { validate } from '../../validate.js';
 import type { Views } from '../../views.js';
 
 const OTS_TYPE = 'application/vnd.opentimestamps.v1';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The id of the on-demand anchoring workflow of the deployment serving `taskQueue`. */
 export function onDemandAnchorWorkflowId(taskQueue: string): string {
@@ -57,10 +56,7 @@ export function anchorsRoutes(router: AppRouter, deps: { services: Services; vie
   }
 
   async function activityFor(ref: string): Promise<ActivityRow> {
-    let row: ActivityRow | null = null;
-    if (UUID.test(ref)) row = await repos.activities.findByUuid(ref.toLowerCase());
-    else if (/^\d{1,15}$/.test(ref)) row = await repos.activities.findBySequence(Number(ref));
-    else if (/^https?:\/\//.test(ref)) row = await repos.activities.findByActivityId(ref);
+    const row = await repos.activities.findByRef(ref);
     if (!row) throw new NotFound(`No activity "${ref}": use its id, its uuid or its sequence number.`);
     return row;
   }
