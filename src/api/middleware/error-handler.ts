@@ -37,9 +37,6 @@ function toAppError(err: unknown): AppError | null {
   return null;
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
-
 /** Endpoints whose clients speak OAuth: their errors use its format, whatever refused the request. */
 const OAUTH_ENDPOINTS = new Set(['/auth/device/code', '/auth/device/token']);
 /** Malformed requests, which OAuth calls invalid_request; CSRF and other refusals keep the house format. */
@@ -118,9 +115,10 @@ export function errorHandler(logger: Logger, views: Views): Middleware<AppState>
             message: unrouted ? `There is no page at ${ctx.path}.` : appError.message,
           });
         } catch (renderError) {
-          // The error page itself failed: answer a page that needs no template rather than none at all.
+          // The error page itself failed: answer a page that needs no template rather than none at all. The title is
+          // ours and request ids are [A-Za-z0-9._:-] (request-id.ts), so nothing here needs escaping.
           logger.error({ err: renderError, req_id: ctx.state.requestId }, 'error page failed to render');
-          ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>Request id: ${escapeHtml(ctx.state.requestId ?? '')}</p><p><a href="/">Home</a></p></main></body></html>`;
+          ctx.body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>Request id: ${ctx.state.requestId ?? ''}</p><p><a href="/">Home</a></p></main></body></html>`;
         }
       } else if (OAUTH_ENDPOINTS.has(ctx.path) && OAUTH_REQUEST_ERRORS.has(appError.status)) {
         // OAuth clients read RFC 6749 §5.2 errors, also for requests refused before the route runs (body, method).
